@@ -1,0 +1,224 @@
+//! The outbox workers: claim due deliveries, pace, send, and record what happened.
+//!
+//! Outcomes are written in small batches by one recorder task, so the database sees one
+//! transaction per batch rather than one per message. A crash loses at most the outcomes of that
+//! batch: those deliveries are sent again after their lease, never lost.
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use rand::Rng;
+use tokio::{
+    sync::{Notify, Semaphore, mpsc, watch},
+    task::JoinSet,
+};
+
+use super::{Admission, OutgoingMessage, Pacer, SendFailure, Transport};
+use crate::{
+    config::DeliverySettings,
+    metrics::Metrics,
+    store::{ClaimedDelivery, DeliveryOutcome, OutcomeKind, Store, now_ms},
+};
+
+/// How long an idle engine waits before looking at the outbox again, unless woken.
+const IDLE_POLL: Duration = Duration::from_millis(250);
+/// Outcomes written in one transaction at most.
+const OUTCOME_BATCH: usize = 256;
+/// How long a stopping engine lets in-flight sends finish.
+const DRAIN_GRACE: Duration = Duration::from_secs(10);
+/// Backoff bounds for temporary failures.
+const BACKOFF_BASE: Duration = Duration::from_secs(2);
+const BACKOFF_CAP: Duration = Duration::from_secs(300);
+
+/// The delivery workers; cheap to clone.
+#[derive(Clone)]
+pub struct DeliveryEngine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    transport: Arc<dyn Transport>,
+    pacer: Arc<Pacer>,
+    settings: DeliverySettings,
+    metrics: Metrics,
+    wake: Notify,
+}
+
+impl DeliveryEngine {
+    pub fn new(
+        store: Store,
+        transport: Arc<dyn Transport>,
+        pacer: Arc<Pacer>,
+        settings: DeliverySettings,
+        metrics: Metrics,
+    ) -> DeliveryEngine {
+        DeliveryEngine { inner: Arc::new(Inner { store, transport, pacer, settings, metrics, wake: Notify::new() }) }
+    }
+
+    /// Tells an idle engine that new deliveries are queued.
+    pub fn wake(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    /// Claims one batch of due deliveries, sends them one after another and records the outcomes.
+    /// Returns how many were claimed. Tests use it to drain the queue deterministically.
+    pub async fn try_execute_batch(&self) -> anyhow::Result<usize> {
+        let claimed = self.inner.store.claim_due_deliveries(self.inner.settings.concurrency as i64, self.lease_ms()).await?;
+        let mut outcomes = Vec::with_capacity(claimed.len());
+        for delivery in &claimed {
+            outcomes.push(self.inner.deliver(delivery).await);
+        }
+        self.inner.store.record_outcomes(&outcomes).await?;
+        Ok(claimed.len())
+    }
+
+    /// Runs until `stop` turns true; then lets in-flight sends finish and records their outcomes.
+    pub async fn run(&self, mut stop: watch::Receiver<bool>) {
+        let (outcome_tx, outcome_rx) = mpsc::channel(OUTCOME_BATCH * 4);
+        let recorder = tokio::spawn(record_outcomes(self.inner.store.clone(), outcome_rx));
+        let slots = Arc::new(Semaphore::new(self.inner.settings.concurrency));
+        let mut sends = JoinSet::new();
+        while !*stop.borrow() {
+            while sends.try_join_next().is_some() {}
+            let free = slots.available_permits();
+            if free == 0 {
+                tokio::select! {
+                    _ = sends.join_next() => {}
+                    _ = stop.changed() => {}
+                }
+                continue;
+            }
+            let claimed = match self.inner.store.claim_due_deliveries(free as i64, self.lease_ms()).await {
+                Ok(claimed) => claimed,
+                Err(error) => {
+                    tracing::error!(%error, "cannot claim deliveries; retrying in a second");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            if claimed.is_empty() {
+                tokio::select! {
+                    () = self.inner.wake.notified() => {}
+                    () = tokio::time::sleep(IDLE_POLL) => {}
+                    _ = stop.changed() => {}
+                }
+                continue;
+            }
+            for delivery in claimed {
+                let slot = slots.clone().acquire_owned().await.expect("the semaphore is never closed");
+                let (inner, outcomes) = (self.inner.clone(), outcome_tx.clone());
+                sends.spawn(async move {
+                    let outcome = inner.deliver(&delivery).await;
+                    let _ = outcomes.send(outcome).await;
+                    drop(slot);
+                });
+            }
+        }
+        if tokio::time::timeout(DRAIN_GRACE, async { while sends.join_next().await.is_some() {} }).await.is_err() {
+            tracing::warn!("sends still in flight after the grace period; they will be retried after their lease");
+        }
+        drop(outcome_tx);
+        let _ = recorder.await;
+    }
+
+    fn lease_ms(&self) -> i64 {
+        (self.inner.settings.lease_secs * 1000) as i64
+    }
+}
+
+impl Inner {
+    /// Sends one delivery and decides what happens to it next.
+    async fn deliver(&self, delivery: &ClaimedDelivery) -> DeliveryOutcome {
+        let kind = self.attempt(delivery).await;
+        self.metrics.delivery(outcome_label(&kind));
+        DeliveryOutcome { delivery_id: delivery.id, kind }
+    }
+
+    async fn attempt(&self, delivery: &ClaimedDelivery) -> OutcomeKind {
+        if !delivery.subscriber_active {
+            return OutcomeKind::Failed { error: "the reader is no longer subscribed".into() };
+        }
+        if let Admission::NotBefore(when) = self.pacer.try_admit(delivery.chat_id, delivery.chat_kind().is_group()).await {
+            return OutcomeKind::Deferred { due_at: unix_ms_at(when) };
+        }
+        let message = OutgoingMessage {
+            html: delivery.body_html.clone(),
+            link_preview_url: delivery.link_url.clone(),
+            silent: false,
+        };
+        match self.transport.send(delivery.chat_id, &message).await {
+            Ok(message_id) => OutcomeKind::Sent { message_id },
+            Err(failure) => self.after_failure(delivery, failure),
+        }
+    }
+
+    fn after_failure(&self, delivery: &ClaimedDelivery, failure: SendFailure) -> OutcomeKind {
+        match failure {
+            SendFailure::RetryAfter(wait) => {
+                // Telegram does not say whether a flood wait is for one chat or the whole bot,
+                // so the whole bot waits: slower for a moment, never over the limit again.
+                self.metrics.rate_limited();
+                self.pacer.pause_for(wait);
+                tracing::warn!(chat_id = delivery.chat_id, ?wait, "flood control: pausing all sends");
+                OutcomeKind::Deferred { due_at: now_ms() + wait.as_millis() as i64 }
+            }
+            SendFailure::ChatGone(reason) => OutcomeKind::ChatGone { chat_id: delivery.chat_id, reason },
+            SendFailure::ChatMoved(new_chat_id) => OutcomeKind::ChatMoved { chat_id: delivery.chat_id, new_chat_id },
+            SendFailure::Rejected(error) => OutcomeKind::Failed { error },
+            SendFailure::Temporary(error) if delivery.attempts + 1 >= i64::from(self.settings.max_attempts) => {
+                OutcomeKind::Failed { error: format!("gave up after {} attempts: {error}", delivery.attempts + 1) }
+            }
+            SendFailure::Temporary(error) => {
+                OutcomeKind::Retry { due_at: now_ms() + backoff(delivery.attempts).as_millis() as i64, error }
+            }
+        }
+    }
+}
+
+/// Exponential backoff with full jitter: somewhere in [delay/2, delay], delay doubling per attempt.
+fn backoff(attempts_so_far: i64) -> Duration {
+    let delay = BACKOFF_BASE.saturating_mul(1 << attempts_so_far.clamp(0, 16)).min(BACKOFF_CAP);
+    delay.mul_f64(rand::rng().random_range(0.5..=1.0))
+}
+
+fn unix_ms_at(when: Instant) -> i64 {
+    now_ms() + when.saturating_duration_since(Instant::now()).as_millis() as i64
+}
+
+fn outcome_label(kind: &OutcomeKind) -> &'static str {
+    match kind {
+        OutcomeKind::Sent { .. } => "sent",
+        OutcomeKind::Deferred { .. } => "deferred",
+        OutcomeKind::Retry { .. } => "retry",
+        OutcomeKind::Failed { .. } => "failed",
+        OutcomeKind::ChatGone { .. } => "chat_gone",
+        OutcomeKind::ChatMoved { .. } => "chat_moved",
+    }
+}
+
+/// Writes outcomes in batches until every sender is gone, then flushes the rest.
+async fn record_outcomes(store: Store, mut outcomes: mpsc::Receiver<DeliveryOutcome>) {
+    let mut batch = Vec::with_capacity(OUTCOME_BATCH);
+    while outcomes.recv_many(&mut batch, OUTCOME_BATCH).await > 0 {
+        while let Err(error) = store.record_outcomes(&batch).await {
+            tracing::error!(%error, "cannot record delivery outcomes; retrying");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        batch.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_stays_bounded() {
+        assert!(backoff(0) <= BACKOFF_BASE);
+        assert!(backoff(3) >= BACKOFF_BASE * 4);
+        assert!(backoff(40) <= BACKOFF_CAP);
+    }
+}

@@ -1,0 +1,184 @@
+//! Pacing: the configured limits, enforced smoothly with governor (GCRA with a burst of one, so no
+//! one-second window ever holds more than the limit), shared by broadcasts and replies alike.
+
+use std::{
+    num::NonZeroU32,
+    sync::{Arc, Mutex, RwLock},
+    time::{Duration, Instant},
+};
+
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
+
+use crate::config::Limits;
+
+/// Sends are paced a little under each limit, so that the jitter between a send being admitted
+/// and it reaching the platform can never push a window over.
+const HEADROOM: f64 = 0.98;
+
+/// Whether a send may go now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    Go,
+    /// This chat (or group) is not ready before then; try again later.
+    NotBefore(Instant),
+}
+
+/// The shared limiter of everything kabar sends.
+#[derive(Debug)]
+pub struct Pacer {
+    limiters: RwLock<Arc<Limiters>>,
+    /// A flood wait from the platform, or the settling time after a limit change.
+    paused_until: Mutex<Option<Instant>>,
+}
+
+#[derive(Debug)]
+struct Limiters {
+    limits: Limits,
+    global: DefaultDirectRateLimiter,
+    chats: DefaultKeyedRateLimiter<i64>,
+    groups: DefaultKeyedRateLimiter<i64>,
+}
+
+impl Limiters {
+    fn new(limits: Limits) -> Limiters {
+        Limiters {
+            limits,
+            global: RateLimiter::direct(smooth_quota(limits.global_per_sec, Duration::from_secs(1))),
+            chats: RateLimiter::keyed(smooth_quota(limits.per_chat_per_sec, Duration::from_secs(1))),
+            groups: RateLimiter::keyed(smooth_quota(limits.group_per_min, Duration::from_secs(60))),
+        }
+    }
+}
+
+/// `count` sends per `window`, one at a time, slightly under the limit.
+fn smooth_quota(count: u32, window: Duration) -> Quota {
+    let period = window.div_f64(f64::from(count.max(1)) * HEADROOM);
+    Quota::with_period(period).expect("a positive period").allow_burst(NonZeroU32::MIN)
+}
+
+fn interval(count: u32, window: Duration) -> Duration {
+    window.div_f64(f64::from(count.max(1)))
+}
+
+impl Pacer {
+    pub fn new(limits: Limits) -> Pacer {
+        Pacer { limiters: RwLock::new(Arc::new(Limiters::new(limits))), paused_until: Mutex::new(None) }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> Limits {
+        self.current().limits
+    }
+
+    /// Applies new limits at once. A limiter whose quota changed starts fresh, so sends pause for
+    /// one old interval first: a chat that just received a message cannot get another too soon.
+    pub fn set_limits(&self, limits: Limits) {
+        let old = self.current().limits;
+        if old == limits {
+            return;
+        }
+        let settle = if old.per_chat_per_sec != limits.per_chat_per_sec || old.group_per_min != limits.group_per_min {
+            interval(old.per_chat_per_sec, Duration::from_secs(1))
+                .max(if old.group_per_min != limits.group_per_min {
+                    interval(old.group_per_min, Duration::from_secs(60))
+                } else {
+                    Duration::ZERO
+                })
+        } else {
+            interval(old.global_per_sec, Duration::from_secs(1))
+        };
+        *self.limiters.write().expect("the pacer lock is never poisoned") = Arc::new(Limiters::new(limits));
+        self.pause_for(settle);
+        tracing::info!(?limits, ?settle, "limits changed");
+    }
+
+    /// Holds every send for `duration` (a flood wait from the platform).
+    pub fn pause_for(&self, duration: Duration) {
+        let until = Instant::now() + duration;
+        let mut paused = self.paused_until.lock().expect("the pause lock is never poisoned");
+        *paused = Some(paused.map_or(until, |current| current.max(until)));
+    }
+
+    /// Waits for a global slot, then takes the chat's (and for groups, the group's) turn if it is
+    /// ready. Used by the delivery workers, which requeue a chat that is not ready.
+    pub async fn try_admit(&self, chat_id: i64, is_group: bool) -> Admission {
+        self.wait_while_paused().await;
+        let limiters = self.current();
+        limiters.global.until_ready().await;
+        if let Err(not_until) = limiters.chats.check_key(&chat_id) {
+            return Admission::NotBefore(instant_of(not_until.wait_time_from(limiters.chats.clock().now())));
+        }
+        if is_group && let Err(not_until) = limiters.groups.check_key(&chat_id) {
+            return Admission::NotBefore(instant_of(not_until.wait_time_from(limiters.groups.clock().now())));
+        }
+        Admission::Go
+    }
+
+    /// Waits until a message may go to `chat_id`. Used for replies, which are sent at once.
+    pub async fn admit(&self, chat_id: i64, is_group: bool) {
+        while let Admission::NotBefore(when) = self.try_admit(chat_id, is_group).await {
+            tokio::time::sleep_until(when.into()).await;
+        }
+    }
+
+    /// Forgets chats that have not sent recently, so the keyed state stays small.
+    pub fn forget_idle_chats(&self) {
+        let limiters = self.current();
+        limiters.chats.retain_recent();
+        limiters.groups.retain_recent();
+        limiters.chats.shrink_to_fit();
+        limiters.groups.shrink_to_fit();
+    }
+
+    fn current(&self) -> Arc<Limiters> {
+        self.limiters.read().expect("the pacer lock is never poisoned").clone()
+    }
+
+    async fn wait_while_paused(&self) {
+        loop {
+            let until = *self.paused_until.lock().expect("the pause lock is never poisoned");
+            match until {
+                Some(until) if until > Instant::now() => tokio::time::sleep_until(until.into()).await,
+                _ => return,
+            }
+        }
+    }
+}
+
+fn instant_of(wait: Duration) -> Instant {
+    Instant::now() + wait
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(global: u32, per_chat: u32, group: u32) -> Limits {
+        Limits { global_per_sec: global, per_chat_per_sec: per_chat, group_per_min: group }
+    }
+
+    #[tokio::test]
+    async fn a_second_send_to_one_chat_must_wait() {
+        let pacer = Pacer::new(limits(1000, 1, 20));
+        assert_eq!(pacer.try_admit(7, false).await, Admission::Go);
+        assert!(matches!(pacer.try_admit(7, false).await, Admission::NotBefore(_)));
+        assert_eq!(pacer.try_admit(8, false).await, Admission::Go, "another chat is not held back");
+    }
+
+    #[tokio::test]
+    async fn a_group_is_held_to_its_per_minute_limit() {
+        let pacer = Pacer::new(limits(1000, 1000, 1));
+        assert_eq!(pacer.try_admit(-5, true).await, Admission::Go);
+        match pacer.try_admit(-5, true).await {
+            Admission::NotBefore(when) => assert!(when > Instant::now() + Duration::from_secs(30)),
+            Admission::Go => panic!("a second message into the group went within the minute"),
+        }
+    }
+
+    #[tokio::test]
+    async fn new_limits_are_reported_at_once() {
+        let pacer = Pacer::new(Limits::default());
+        pacer.set_limits(limits(10, 1, 20));
+        assert_eq!(pacer.limits().global_per_sec, 10);
+    }
+}

@@ -1,0 +1,42 @@
+//! The chat platform, seen from the delivery engine.
+
+use std::{future::Future, pin::Pin, time::Duration};
+
+/// A message ready to go to one chat.
+#[derive(Debug, Clone, Default)]
+pub struct OutgoingMessage {
+    /// The text in the platform's markup (Telegram HTML).
+    pub html: String,
+    /// The page whose preview is shown under the text.
+    pub link_preview_url: Option<String>,
+    /// Deliver without a notification sound.
+    pub silent: bool,
+}
+
+/// Why a send did not go through, classified by what the engine must do next.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendFailure {
+    /// Flood control: wait this long before sending again.
+    #[error("rate limited, retry after {0:?}")]
+    RetryAfter(Duration),
+    /// The chat cannot receive messages any more (blocked the bot, account deleted, kicked).
+    #[error("chat is gone: {0}")]
+    ChatGone(String),
+    /// A group became a supergroup with this new chat id.
+    #[error("chat moved to {0}")]
+    ChatMoved(i64),
+    /// The platform refused this message for good (bad markup, too long, ...).
+    #[error("rejected: {0}")]
+    Rejected(String),
+    /// A passing failure (network, timeout, server error): worth retrying later.
+    #[error("temporary failure: {0}")]
+    Temporary(String),
+}
+
+/// A boxed future, so that transports can live behind `Arc<dyn Transport>`.
+pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<i64, SendFailure>> + Send + 'a>>;
+
+/// Sends one message into one chat and returns the platform's message id.
+pub trait Transport: Send + Sync + 'static {
+    fn send<'a>(&'a self, chat_id: i64, message: &'a OutgoingMessage) -> SendFuture<'a>;
+}

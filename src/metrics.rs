@@ -1,0 +1,115 @@
+//! Prometheus metrics: counters updated where things happen, gauges read from the database at
+//! scrape time so they are always true after a restart.
+
+use std::sync::Arc;
+
+use prometheus_client::{
+    encoding::text::encode,
+    metrics::{counter::Counter, family::Family, gauge::Gauge},
+    registry::Registry,
+};
+
+type Labels = Vec<(&'static str, String)>;
+
+/// Every metric kabar exports; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Metrics {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    registry: Registry,
+    deliveries: Family<Labels, Counter>,
+    rate_limited: Counter,
+    articles_discovered: Counter,
+    broadcasts: Family<Labels, Counter>,
+    source_polls: Family<Labels, Counter>,
+    active_subscribers: Gauge,
+    pending_deliveries: Gauge,
+    failing_sources: Gauge,
+}
+
+/// The gauges' current values, read from the store by the scrape handler.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Snapshot {
+    pub active_subscribers: i64,
+    pub pending_deliveries: i64,
+    pub failing_sources: i64,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("kabar");
+        let inner = Inner {
+            deliveries: Family::default(),
+            rate_limited: Counter::default(),
+            articles_discovered: Counter::default(),
+            broadcasts: Family::default(),
+            source_polls: Family::default(),
+            active_subscribers: Gauge::default(),
+            pending_deliveries: Gauge::default(),
+            failing_sources: Gauge::default(),
+            registry: Registry::default(),
+        };
+        registry.register("deliveries", "Delivery attempts by outcome", inner.deliveries.clone());
+        registry.register("rate_limited", "429 answers from the chat platform", inner.rate_limited.clone());
+        registry.register("articles_discovered", "New articles found by polling or the CMS hook", inner.articles_discovered.clone());
+        registry.register("broadcasts", "Broadcasts queued, by kind", inner.broadcasts.clone());
+        registry.register("source_polls", "Source polls by result", inner.source_polls.clone());
+        registry.register("active_subscribers", "Chats receiving pushes", inner.active_subscribers.clone());
+        registry.register("pending_deliveries", "Deliveries waiting in the outbox", inner.pending_deliveries.clone());
+        registry.register("failing_sources", "Enabled sources whose last poll failed", inner.failing_sources.clone());
+        Metrics { inner: Arc::new(Inner { registry, ..inner }) }
+    }
+}
+
+impl Metrics {
+    /// One delivery attempt ended with `outcome` ("sent", "retry", "failed", "chat_gone", ...).
+    pub fn delivery(&self, outcome: &str) {
+        self.inner.deliveries.get_or_create(&vec![("outcome", outcome.to_owned())]).inc();
+    }
+
+    pub fn rate_limited(&self) {
+        self.inner.rate_limited.inc();
+    }
+
+    pub fn article_discovered(&self) {
+        self.inner.articles_discovered.inc();
+    }
+
+    pub fn broadcast_queued(&self, kind: &str) {
+        self.inner.broadcasts.get_or_create(&vec![("kind", kind.to_owned())]).inc();
+    }
+
+    /// A poll of `source` ended with `result` ("ok", "not_modified", "error").
+    pub fn source_polled(&self, source: &str, result: &str) {
+        let labels = vec![("source", source.to_owned()), ("result", result.to_owned())];
+        self.inner.source_polls.get_or_create(&labels).inc();
+    }
+
+    /// The exposition text, with the gauges set from `snapshot`.
+    pub fn render(&self, snapshot: Snapshot) -> String {
+        self.inner.active_subscribers.set(snapshot.active_subscribers);
+        self.inner.pending_deliveries.set(snapshot.pending_deliveries);
+        self.inner.failing_sources.set(snapshot.failing_sources);
+        let mut text = String::new();
+        encode(&mut text, &self.inner.registry).expect("writing to a String cannot fail");
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_and_gauges_appear_in_the_exposition() {
+        let metrics = Metrics::default();
+        metrics.delivery("sent");
+        metrics.delivery("sent");
+        let text = metrics.render(Snapshot { active_subscribers: 3, ..Snapshot::default() });
+        assert!(text.contains("kabar_deliveries_total{outcome=\"sent\"} 2"), "{text}");
+        assert!(text.contains("kabar_active_subscribers 3"), "{text}");
+    }
+}

@@ -1,0 +1,106 @@
+//! The `articles` table: every item ever seen, so that nothing is pushed twice.
+
+use sqlx::{FromRow, Sqlite, Transaction};
+
+use super::{Store, StoreResult, now_ms};
+
+/// An item about to be recorded.
+#[derive(Debug, Clone, Default)]
+pub struct NewArticle {
+    /// None for articles that came through the CMS hook rather than a watched source.
+    pub source_id: Option<i64>,
+    /// The feed's guid, else its link: stable across re-dating and reordering.
+    pub item_key: String,
+    pub canonical_url: Option<String>,
+    pub title: String,
+    pub url: Option<String>,
+    pub summary: Option<String>,
+    pub image_url: Option<String>,
+    pub published_at: Option<i64>,
+}
+
+/// A stored article.
+#[derive(Debug, Clone, FromRow)]
+pub struct ArticleRecord {
+    pub id: i64,
+    pub source_id: Option<i64>,
+    pub title: String,
+    pub url: Option<String>,
+    pub summary: Option<String>,
+    pub pushed: bool,
+}
+
+impl Store {
+    /// Whether an item was seen before, under its key in this source or its URL anywhere.
+    pub async fn is_article_known(
+        &self,
+        source_id: Option<i64>,
+        item_key: &str,
+        canonical_url: Option<&str>,
+    ) -> StoreResult<bool> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM articles
+             WHERE (source_id IS ?1 AND item_key = ?2) OR (?3 IS NOT NULL AND canonical_url = ?3)
+             LIMIT 1",
+        )
+        .bind(source_id)
+        .bind(item_key)
+        .bind(canonical_url)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.is_some())
+    }
+
+    /// Records what a source holds at its first poll, without pushing any of it, and marks the
+    /// source primed in the same transaction: a crash in between cannot turn backlog into news.
+    pub async fn record_backlog(&self, source_id: i64, items: &[NewArticle]) -> StoreResult<usize> {
+        let mut tx = self.pool.begin().await?;
+        let mut recorded = 0;
+        for item in items {
+            recorded += insert_article(&mut tx, item, false).await?.is_some() as usize;
+        }
+        sqlx::query("UPDATE sources SET primed = 1 WHERE id = ?1").bind(source_id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(recorded)
+    }
+
+    /// Looks an article up by id.
+    pub async fn article(&self, id: i64) -> StoreResult<Option<ArticleRecord>> {
+        sqlx::query_as("SELECT id, source_id, title, url, summary, pushed FROM articles WHERE id = ?1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    /// How many articles have been recorded, pushed or not.
+    pub async fn count_articles(&self) -> StoreResult<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM articles").fetch_one(&self.pool).await
+    }
+}
+
+/// Inserts an article unless its key or canonical URL is already there; returns its new id.
+pub(super) async fn insert_article(
+    tx: &mut Transaction<'_, Sqlite>,
+    article: &NewArticle,
+    pushed: bool,
+) -> StoreResult<Option<i64>> {
+    sqlx::query_scalar(
+        "INSERT INTO articles (source_id, item_key, canonical_url, title, url, summary, image_url,
+                               published_at, discovered_at, pushed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT DO NOTHING
+         RETURNING id",
+    )
+    .bind(article.source_id)
+    .bind(&article.item_key)
+    .bind(&article.canonical_url)
+    .bind(&article.title)
+    .bind(&article.url)
+    .bind(&article.summary)
+    .bind(&article.image_url)
+    .bind(article.published_at)
+    .bind(now_ms())
+    .bind(pushed)
+    .fetch_optional(&mut **tx)
+    .await
+}

@@ -1,0 +1,186 @@
+//! The `deliveries` table: the outbox that workers drain.
+//!
+//! Claiming a row moves its `due_at` forward by a lease instead of flagging it: if the worker dies
+//! before recording an outcome, the row simply becomes due again when the lease runs out.
+
+use sqlx::{FromRow, Sqlite, Transaction};
+
+use super::{ChatKind, Store, StoreResult, now_ms};
+
+/// A delivery reserved by a worker, with everything needed to send it.
+#[derive(Debug, Clone, FromRow)]
+pub struct ClaimedDelivery {
+    pub id: i64,
+    pub broadcast_id: i64,
+    pub subscriber_id: i64,
+    pub attempts: i64,
+    pub chat_id: i64,
+    #[sqlx(try_from = "String")]
+    pub chat_kind: ChatKindColumn,
+    pub subscriber_active: bool,
+    pub body_html: String,
+    pub link_url: Option<String>,
+    pub image_url: Option<String>,
+}
+
+/// The `kind` column, read into a [`ChatKind`].
+#[derive(Debug, Clone, Copy)]
+pub struct ChatKindColumn(pub ChatKind);
+
+impl TryFrom<String> for ChatKindColumn {
+    type Error = std::convert::Infallible;
+    fn try_from(kind: String) -> Result<Self, Self::Error> {
+        Ok(ChatKindColumn(ChatKind::parse(&kind)))
+    }
+}
+
+impl ClaimedDelivery {
+    pub fn chat_kind(&self) -> ChatKind {
+        self.chat_kind.0
+    }
+}
+
+/// What happened to one claimed delivery.
+#[derive(Debug, Clone)]
+pub struct DeliveryOutcome {
+    pub delivery_id: i64,
+    pub kind: OutcomeKind,
+}
+
+/// The outcomes a worker can record.
+#[derive(Debug, Clone)]
+pub enum OutcomeKind {
+    /// The platform accepted the message.
+    Sent { message_id: i64 },
+    /// Not attempted yet (the chat's own limit was not ready): due again at `due_at`, no attempt used.
+    Deferred { due_at: i64 },
+    /// Attempted and failed for a passing reason: due again at `due_at`.
+    Retry { due_at: i64, error: String },
+    /// Given up for good; the reason is kept.
+    Failed { error: String },
+    /// The chat is gone (blocked the bot, deleted account): the subscriber becomes inactive.
+    ChatGone { chat_id: i64, reason: String },
+    /// The group became a supergroup: the subscriber moves, and the delivery is due at once.
+    ChatMoved { chat_id: i64, new_chat_id: i64 },
+}
+
+impl Store {
+    /// Reserves up to `limit` due deliveries for `lease_ms`, highest priority first.
+    pub async fn claim_due_deliveries(&self, limit: i64, lease_ms: i64) -> StoreResult<Vec<ClaimedDelivery>> {
+        let now = now_ms();
+        sqlx::query_as(
+            "UPDATE deliveries SET due_at = ?1 + ?2
+             WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND due_at <= ?1
+                          ORDER BY priority, due_at LIMIT ?3)
+             RETURNING id, broadcast_id, subscriber_id, attempts,
+                 (SELECT chat_id FROM subscribers s WHERE s.id = subscriber_id) AS chat_id,
+                 (SELECT kind FROM subscribers s WHERE s.id = subscriber_id) AS chat_kind,
+                 (SELECT active FROM subscribers s WHERE s.id = subscriber_id) AS subscriber_active,
+                 (SELECT body_html FROM broadcasts b WHERE b.id = broadcast_id) AS body_html,
+                 (SELECT link_url FROM broadcasts b WHERE b.id = broadcast_id) AS link_url,
+                 (SELECT image_url FROM broadcasts b WHERE b.id = broadcast_id) AS image_url",
+        )
+        .bind(now)
+        .bind(lease_ms)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Records a batch of outcomes in one transaction.
+    pub async fn record_outcomes(&self, outcomes: &[DeliveryOutcome]) -> StoreResult<()> {
+        if outcomes.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        for outcome in outcomes {
+            record_outcome(&mut tx, outcome).await?;
+        }
+        tx.commit().await
+    }
+
+    /// Deliveries waiting to be sent, for metrics.
+    pub async fn count_pending_deliveries(&self) -> StoreResult<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM deliveries WHERE status = 'pending'").fetch_one(&self.pool).await
+    }
+
+    /// The soonest time any pending delivery becomes due, so idle workers know when to wake.
+    pub async fn next_due_at(&self) -> StoreResult<Option<i64>> {
+        sqlx::query_scalar("SELECT MIN(due_at) FROM deliveries WHERE status = 'pending'")
+            .fetch_one(&self.pool)
+            .await
+    }
+}
+
+async fn record_outcome(tx: &mut Transaction<'_, Sqlite>, outcome: &DeliveryOutcome) -> StoreResult<()> {
+    let id = outcome.delivery_id;
+    let now = now_ms();
+    let query = match &outcome.kind {
+        OutcomeKind::Sent { message_id } => sqlx::query(
+            "UPDATE deliveries SET status = 'sent', attempts = attempts + 1, message_id = ?2, sent_at = ?3,
+                 last_error = NULL WHERE id = ?1",
+        )
+        .bind(id)
+        .bind(message_id)
+        .bind(now),
+        OutcomeKind::Deferred { due_at } => {
+            sqlx::query("UPDATE deliveries SET due_at = ?2 WHERE id = ?1 AND status = 'pending'").bind(id).bind(due_at)
+        }
+        OutcomeKind::Retry { due_at, error } => sqlx::query(
+            "UPDATE deliveries SET attempts = attempts + 1, due_at = ?2, last_error = ?3
+             WHERE id = ?1 AND status = 'pending'",
+        )
+        .bind(id)
+        .bind(due_at)
+        .bind(error),
+        OutcomeKind::Failed { error } => {
+            sqlx::query("UPDATE deliveries SET status = 'failed', attempts = attempts + 1, last_error = ?2 WHERE id = ?1")
+                .bind(id)
+                .bind(error)
+        }
+        OutcomeKind::ChatGone { chat_id, reason } => {
+            sqlx::query("UPDATE subscribers SET active = 0, inactive_reason = ?2, updated_at = ?3 WHERE chat_id = ?1")
+                .bind(chat_id)
+                .bind(reason)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+            sqlx::query("UPDATE deliveries SET status = 'failed', attempts = attempts + 1, last_error = ?2 WHERE id = ?1")
+                .bind(id)
+                .bind(format!("chat is gone: {reason}"))
+        }
+        OutcomeKind::ChatMoved { chat_id, new_chat_id } => {
+            move_chat(tx, *chat_id, *new_chat_id).await?;
+            sqlx::query(
+                "UPDATE deliveries SET attempts = attempts + 1, due_at = ?2, last_error = 'group moved to a supergroup'
+                 WHERE id = ?1 AND status = 'pending'",
+            )
+            .bind(id)
+            .bind(now)
+        }
+    };
+    query.execute(&mut **tx).await.map(|_| ())
+}
+
+/// Moves a subscriber to the chat id its group migrated to. When the new chat already subscribed
+/// on its own, the old row is retired instead, so the chat is never served twice.
+async fn move_chat(tx: &mut Transaction<'_, Sqlite>, chat_id: i64, new_chat_id: i64) -> StoreResult<()> {
+    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM subscribers WHERE chat_id = ?1")
+        .bind(new_chat_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if taken.is_some() {
+        sqlx::query("UPDATE subscribers SET active = 0, inactive_reason = 'migrated' WHERE chat_id = ?1")
+            .bind(chat_id)
+            .execute(&mut **tx)
+            .await?;
+    } else {
+        sqlx::query("UPDATE subscribers SET chat_id = ?2, kind = 'supergroup', updated_at = ?3 WHERE chat_id = ?1")
+            .bind(chat_id)
+            .bind(new_chat_id)
+            .bind(now_ms())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}

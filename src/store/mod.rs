@@ -1,0 +1,85 @@
+//! SQLite through sqlx: the pool, the embedded migrations, and one file per table group.
+//!
+//! Every arrow of the flow that crosses a crash goes through here, so each operation that must
+//! be all-or-nothing (recording an article and fanning it out, say) is one transaction.
+
+mod articles;
+mod broadcasts;
+mod deliveries;
+mod sources;
+mod subscribers;
+
+use std::{str::FromStr, time::Duration};
+
+use sqlx::{
+    SqlitePool,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+
+pub use articles::{ArticleRecord, NewArticle};
+pub use broadcasts::{BroadcastKind, BroadcastProgress, BroadcastStatus, NewBroadcast, Priority};
+pub use deliveries::{ClaimedDelivery, DeliveryOutcome, OutcomeKind};
+pub use sources::SourceRecord;
+pub use subscribers::{ChatKind, NewSubscriber, SubscribeOutcome};
+
+/// A storage failure; callers add context with `anyhow` at the edges.
+pub type StoreResult<T> = Result<T, sqlx::Error>;
+
+/// The database handle: cheap to clone, shared by every part of the application.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating when missing) the database at `url`, in WAL mode.
+    pub async fn connect(url: &str) -> StoreResult<Store> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // NORMAL is durable across process crashes in WAL mode; only a power loss can
+            // drop the last commits, which the outbox then sends again.
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        // An in-memory database exists once per connection, so it must have exactly one.
+        let max_connections = if url.contains(":memory:") { 1 } else { 8 };
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max_connections)
+            .connect_with(options)
+            .await?;
+        Ok(Store { pool })
+    }
+
+    /// Applies the migrations embedded from `migrations/`.
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        sqlx::migrate!("./migrations").run(&self.pool).await
+    }
+
+    /// A cheap round trip, for health checks.
+    pub async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+    }
+
+    /// Closes every connection; later calls fail.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The current time as unix milliseconds, the unit of every timestamp column.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+pub(crate) async fn test_store() -> (Store, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let store = Store::connect(&url).await.expect("the database opens");
+    store.migrate().await.expect("the migrations apply");
+    (store, dir)
+}

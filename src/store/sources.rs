@@ -1,0 +1,118 @@
+//! The `sources` table: watched sites, their poll schedule and their health.
+
+use sqlx::FromRow;
+
+use super::{Store, StoreResult, now_ms};
+use crate::config::SourceSettings;
+
+/// A source as the watcher sees it.
+#[derive(Debug, Clone, FromRow)]
+pub struct SourceRecord {
+    pub id: i64,
+    pub name: String,
+    pub url: String,
+    pub kind: String,
+    pub poll_interval_secs: i64,
+    pub primed: bool,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub consecutive_failures: i64,
+    pub last_error: Option<String>,
+    pub next_poll_at: i64,
+}
+
+const SOURCE_COLUMNS: &str = "id, name, url, kind, poll_interval_secs, primed, etag, last_modified, \
+     consecutive_failures, last_error, next_poll_at";
+
+impl Store {
+    /// Makes the table match the config: sources are upserted by name, and config sources no
+    /// longer listed are disabled (kept, so their history still dedupes). A source whose URL
+    /// changed is primed again, so the new feed's backlog is recorded rather than pushed.
+    pub async fn sync_config_sources(&self, sources: &[SourceSettings]) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE sources SET enabled = 0 WHERE origin = 'config'").execute(&mut *tx).await?;
+        for source in sources {
+            sqlx::query(
+                "INSERT INTO sources (name, url, kind, origin, poll_interval_secs, enabled, created_at)
+                 VALUES (?1, ?2, ?3, 'config', ?4, 1, ?5)
+                 ON CONFLICT (name) DO UPDATE SET
+                     primed = CASE WHEN sources.url = excluded.url THEN sources.primed ELSE 0 END,
+                     etag = CASE WHEN sources.url = excluded.url THEN sources.etag END,
+                     last_modified = CASE WHEN sources.url = excluded.url THEN sources.last_modified END,
+                     url = excluded.url, kind = excluded.kind,
+                     poll_interval_secs = excluded.poll_interval_secs, enabled = 1",
+            )
+            .bind(&source.name)
+            .bind(source.url.as_str())
+            .bind(source.kind.as_str())
+            .bind(source.poll_interval_secs as i64)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await
+    }
+
+    /// Enabled sources whose next poll is due at `now`.
+    pub async fn due_sources(&self, now: i64) -> StoreResult<Vec<SourceRecord>> {
+        sqlx::query_as(&format!(
+            "SELECT {SOURCE_COLUMNS} FROM sources WHERE enabled = 1 AND next_poll_at <= ?1 ORDER BY next_poll_at"
+        ))
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Every enabled source, for operators.
+    pub async fn enabled_sources(&self) -> StoreResult<Vec<SourceRecord>> {
+        sqlx::query_as(&format!("SELECT {SOURCE_COLUMNS} FROM sources WHERE enabled = 1 ORDER BY name"))
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    /// A poll worked: the validators for the next conditional GET and the next poll time.
+    pub async fn record_poll_success(
+        &self,
+        source_id: i64,
+        etag: Option<&str>,
+        last_modified: Option<&str>,
+        next_poll_at: i64,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE sources SET etag = COALESCE(?2, etag), last_modified = COALESCE(?3, last_modified),
+                 last_polled_at = ?4, next_poll_at = ?5, consecutive_failures = 0, last_error = NULL
+             WHERE id = ?1",
+        )
+        .bind(source_id)
+        .bind(etag)
+        .bind(last_modified)
+        .bind(now_ms())
+        .bind(next_poll_at)
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
+    }
+
+    /// A poll failed: the error stays visible and the next try is pushed back.
+    pub async fn record_poll_failure(&self, source_id: i64, error: &str, next_poll_at: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE sources SET last_polled_at = ?2, next_poll_at = ?3,
+                 consecutive_failures = consecutive_failures + 1, last_error = ?4
+             WHERE id = ?1",
+        )
+        .bind(source_id)
+        .bind(now_ms())
+        .bind(next_poll_at)
+        .bind(error)
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
+    }
+
+    /// How many enabled sources are failing right now, for metrics.
+    pub async fn count_failing_sources(&self) -> StoreResult<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM sources WHERE enabled = 1 AND consecutive_failures > 0")
+            .fetch_one(&self.pool)
+            .await
+    }
+}

@@ -1,6 +1,236 @@
-pub struct Application;
+//! The application: everything built from one [`Settings`], then run until a shutdown future
+//! resolves. Tests start it exactly like the binary does, on port 0, and stop it the same way
+//! signals do.
+
+use std::{
+    future::Future,
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+
+use anyhow::Context;
+use teloxide::{
+    dispatching::Dispatcher, error_handlers::LoggingErrorHandler, prelude::*, update_listeners::Polling,
+};
+use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
+
+use crate::{
+    article::Summarizer,
+    config::Settings,
+    delivery::{DeliveryEngine, Pacer},
+    http::{self, HttpState},
+    metrics::Metrics,
+    render::Renderer,
+    sources::{Fetcher, Publisher, Watcher},
+    store::Store,
+    telegram::{self, BotContext, Editors, TelegramTransport},
+};
+
+/// How long the bot waits between attempts to reach the Bot API at start.
+const BOT_RETRY: Duration = Duration::from_secs(5);
+/// How long a stopping application waits for each part before leaving it behind.
+const STOP_GRACE: Duration = Duration::from_secs(15);
+/// How often idle chats are dropped from the pacer's memory.
+const PACER_CLEANUP: Duration = Duration::from_secs(300);
+
+/// A built application, ready to run.
+pub struct Application {
+    settings: Settings,
+    listener: TcpListener,
+    bot: Bot,
+    store: Store,
+    pacer: Arc<Pacer>,
+    engine: DeliveryEngine,
+    publisher: Publisher,
+    http_state: HttpState,
+}
+
 impl Application {
-    pub async fn build(_: crate::config::Settings) -> anyhow::Result<Self> { todo!() }
-    pub fn http_addr(&self) -> std::net::SocketAddr { todo!() }
-    pub async fn run_until_stopped(self, _: impl std::future::Future<Output = ()>) -> anyhow::Result<()> { todo!() }
+    /// Opens and migrates the database, syncs the configured sources, binds the HTTP listener
+    /// (port 0 picks a free one) and prepares every part. Nothing runs yet.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let store = Store::connect(&settings.database.url)
+            .await
+            .with_context(|| format!("opening the database {}", settings.database.url))?;
+        store.migrate().await.context("migrating the database")?;
+        store.sync_config_sources(&settings.sources).await.context("syncing the configured sources")?;
+        let listen = settings.listen_addr()?;
+        let listener = TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+
+        let bot = telegram_bot(&settings)?;
+        let metrics = Metrics::default();
+        let pacer = Arc::new(Pacer::new(settings.limits));
+        let transport = Arc::new(TelegramTransport::new(bot.clone()));
+        let engine = DeliveryEngine::new(store.clone(), transport, pacer.clone(), settings.delivery.clone(), metrics.clone());
+        let renderer = Arc::new(Renderer::default());
+        let publisher = Publisher {
+            store: store.clone(),
+            fetcher: Fetcher::default(),
+            summarizer: Arc::new(Summarizer::new(&settings.summary)),
+            renderer: renderer.clone(),
+            engine: engine.clone(),
+            metrics: metrics.clone(),
+        };
+        let http_state = HttpState {
+            store: store.clone(),
+            metrics,
+            pacer: pacer.clone(),
+            renderer,
+            engine: engine.clone(),
+            publisher: publisher.clone(),
+            admin_token: settings.http.admin_token.as_deref().map(Arc::from),
+            bot_running: Arc::new(AtomicBool::new(false)),
+        };
+        Ok(Application { settings, listener, bot, store, pacer, engine, publisher, http_state })
+    }
+
+    /// The address the HTTP server listens on (with the real port when 0 was asked for).
+    pub fn http_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// The database, for tests and tools that run beside the application.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Runs the bot, the watcher, the delivery workers and the HTTP server until `shutdown`
+    /// resolves; then stops taking work, lets in-flight sends finish and closes the database.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let engine = tokio::spawn({
+            let (engine, stop) = (self.engine.clone(), stop_rx.clone());
+            async move { engine.run(stop).await }
+        });
+        let watcher = tokio::spawn({
+            let (watcher, stop) = (Watcher::new(self.publisher.clone()), stop_rx.clone());
+            async move { watcher.run(stop).await }
+        });
+        let http = tokio::spawn(serve_http(self.listener, self.http_state.clone(), stop_rx.clone()));
+        let janitor = tokio::spawn(forget_idle_chats(self.pacer.clone(), stop_rx.clone()));
+        let context = Arc::new(BotContext {
+            store: self.store.clone(),
+            pacer: self.pacer.clone(),
+            renderer: self.http_state.renderer.clone(),
+            engine: self.engine.clone(),
+            editors: Editors::new(&self.settings.editors.user_ids),
+        });
+        let bot = tokio::spawn(run_bot(
+            self.bot,
+            context,
+            self.settings.telegram.poll_timeout_secs,
+            self.http_state.bot_running.clone(),
+            stop_rx,
+        ));
+
+        shutdown.await;
+        tracing::info!("stopping: finishing in-flight sends");
+        let _ = stop_tx.send(true);
+        for (name, task) in [("bot", bot), ("delivery", engine), ("watcher", watcher), ("http", http), ("janitor", janitor)] {
+            stop_within_grace(name, task).await;
+        }
+        self.store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+fn telegram_bot(settings: &Settings) -> anyhow::Result<Bot> {
+    let token = settings.require_token()?;
+    // The HTTP timeout must outlast the long poll, or every quiet poll would end in an error.
+    let client = teloxide::net::default_reqwest_settings()
+        .timeout(Duration::from_secs(u64::from(settings.telegram.poll_timeout_secs) + 20))
+        .build()
+        .context("building the Telegram HTTP client")?;
+    Ok(Bot::with_client(token, client).set_api_url(settings.telegram.api_url.clone()))
+}
+
+async fn stop_within_grace(name: &str, task: JoinHandle<()>) {
+    let abort = task.abort_handle();
+    if tokio::time::timeout(STOP_GRACE, task).await.is_err() {
+        tracing::warn!(part = name, "did not stop in time; leaving it behind");
+        abort.abort();
+    }
+}
+
+async fn serve_http(listener: TcpListener, state: HttpState, mut stop: watch::Receiver<bool>) {
+    let app = http::router(state);
+    let stopping = async move { stopped(&mut stop).await };
+    if let Err(error) = axum::serve(listener, app).with_graceful_shutdown(stopping).await {
+        tracing::error!(%error, "the HTTP server failed");
+    }
+}
+
+/// Resolves once the stop flag is raised (or its sender is gone).
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stopped| *stopped).await;
+}
+
+async fn forget_idle_chats(pacer: Arc<Pacer>, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(PACER_CLEANUP) => pacer.forget_idle_chats(),
+            () = stopped(&mut stop) => return,
+        }
+    }
+}
+
+/// Reaches the Bot API (retrying while it is unreachable), registers the command menu, then
+/// long-polls for updates until stopped.
+async fn run_bot(
+    bot: Bot,
+    context: Arc<BotContext>,
+    poll_timeout_secs: u32,
+    running: Arc<AtomicBool>,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            me = bot.get_me() => match me {
+                Ok(me) => {
+                    tracing::info!(username = me.username(), "connected to the Bot API");
+                    break;
+                }
+                Err(error) => tracing::warn!(%error, retry_in = ?BOT_RETRY, "cannot reach the Bot API"),
+            },
+            () = stopped(&mut stop) => return,
+        }
+        tokio::select! {
+            () = tokio::time::sleep(BOT_RETRY) => {}
+            () = stopped(&mut stop) => return,
+        }
+    }
+    if let Err(error) = telegram::register_commands(&bot).await {
+        tracing::warn!(%error, "cannot register the command menu");
+    }
+    let listener = Polling::builder(bot.clone())
+        .timeout(Duration::from_secs(u64::from(poll_timeout_secs)))
+        .delete_webhook()
+        .await
+        .build();
+    let mut dispatcher = Dispatcher::builder(bot, telegram::schema())
+        .dependencies(dptree::deps![context])
+        .error_handler(LoggingErrorHandler::with_custom_text("a chat update failed"))
+        .build();
+    let token = dispatcher.shutdown_token();
+    tokio::spawn(async move {
+        stopped(&mut stop).await;
+        // The dispatcher refuses to stop before it has started; ask until it listens.
+        loop {
+            match token.shutdown() {
+                Ok(done) => return done.await,
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+    });
+    running.store(true, Ordering::Relaxed);
+    let listener_errors = LoggingErrorHandler::with_custom_text("getUpdates failed");
+    if let Err(error) = dispatcher.try_dispatch_with_listener(listener, listener_errors).await {
+        tracing::error!(%error, "the bot stopped");
+    }
+    running.store(false, Ordering::Relaxed);
 }

@@ -19,7 +19,7 @@ pub fn language_for(language_code: Option<&str>) -> &'static str {
 
 /// The text for `key` in `language`, with each `{name}` replaced from `args`; English when the
 /// language lacks the key.
-pub fn text(language: &str, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+pub fn text(language: &str, key: &str, args: &[(&str, &(dyn std::fmt::Display + Sync))]) -> String {
     let template = CATALOGS
         .get(language)
         .and_then(|catalog| catalog.get(key))

@@ -5,7 +5,9 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = kabar::cli::Cli::parse();
-    kabar::telemetry::init();
+    // The demo prints its own report; only problems should interrupt it.
+    let level = if matches!(cli.command, kabar::cli::Command::Demo) { "warn" } else { "info" };
+    kabar::telemetry::init(level);
     match cli.command.execute().await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {

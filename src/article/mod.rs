@@ -89,7 +89,7 @@ impl Summarizer {
 mod tests {
     use super::*;
 
-    const SEED: &str = include_str!("../../../shared/fixtures/seed-article.txt");
+    const SEED: &str = include_str!("../demo/seed-article.txt");
     const SEED_TITLE: &str = "AS Tak Akan Berlakukan Batasan Senjata pada Ukraina meski Korut Bantu Rusia";
 
     fn summarizer() -> Summarizer {
@@ -129,7 +129,8 @@ mod tests {
 
     #[test]
     fn a_wordpress_page_is_read_through_readability() {
-        let page = crate::demo::news_site::article_page(SEED_TITLE, SEED, "https://example.org/img.jpg");
+        let (title, body) = crate::demo::news_site::seed_article();
+        let page = crate::demo::news_site::article_page(&title, &body, "https://example.org/img.jpg");
         let article = summarizer().read_page(&page, "https://news.example/2024/11/as-tak-akan");
         assert_eq!(article.title.as_deref(), Some(SEED_TITLE));
         assert_eq!(article.image_url.as_deref(), Some("https://example.org/img.jpg"));

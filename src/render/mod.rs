@@ -19,6 +19,7 @@ const TITLE_LIMIT: usize = 300;
 const BUILT_IN: &[(&str, &str)] = &[
     ("article.html.j2", include_str!("../../templates/article.html.j2")),
     ("breaking.html.j2", include_str!("../../templates/breaking.html.j2")),
+    ("announcement.html.j2", include_str!("../../templates/announcement.html.j2")),
 ];
 
 /// A story ready to be rendered.
@@ -74,6 +75,12 @@ impl Renderer {
     pub fn breaking(&self, text: &str, url: Option<&str>) -> Result<String, RenderError> {
         let url = url.filter(|u| html::is_linkable(u));
         self.fit("breaking.html.j2", text.trim(), TEXT_LIMIT, |text| context! { text => text, url => url })
+    }
+
+    /// A message pushed through the API that is not breaking news.
+    pub fn announcement(&self, text: &str, url: Option<&str>) -> Result<String, RenderError> {
+        let url = url.filter(|u| html::is_linkable(u));
+        self.fit("announcement.html.j2", text.trim(), TEXT_LIMIT, |text| context! { text => text, url => url })
     }
 
     /// Renders `name`, shortening its one free-text value until the message fits `limit`.

@@ -54,7 +54,7 @@ impl Store {
     /// Records what a source holds at its first poll, without pushing any of it, and marks the
     /// source primed in the same transaction: a crash in between cannot turn backlog into news.
     pub async fn record_backlog(&self, source_id: i64, items: &[NewArticle]) -> StoreResult<usize> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut recorded = 0;
         for item in items {
             recorded += insert_article(&mut tx, item, false).await?.is_some() as usize;

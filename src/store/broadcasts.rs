@@ -84,7 +84,7 @@ const FAN_OUT_BATCH: i64 = 50_000;
 impl Store {
     /// Queues `broadcast` for every active subscriber; returns its id and recipient count.
     pub async fn create_broadcast(&self, broadcast: &NewBroadcast) -> StoreResult<(i64, i64)> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id = insert_broadcast(&mut tx, broadcast, None, "sending").await?;
         let recipients = fan_out(&mut tx, id, broadcast.kind.priority()).await?;
         tx.commit().await?;
@@ -98,7 +98,7 @@ impl Store {
         article: &NewArticle,
         broadcast: &NewBroadcast,
     ) -> StoreResult<Option<(i64, i64)>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let Some(article_id) = insert_article(&mut tx, article, true).await? else {
             return Ok(None);
         };
@@ -110,7 +110,7 @@ impl Store {
 
     /// Stores a broadcast that waits for an editor's confirmation.
     pub async fn create_draft(&self, broadcast: &NewBroadcast) -> StoreResult<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id = insert_broadcast(&mut tx, broadcast, None, "draft").await?;
         tx.commit().await?;
         Ok(id)
@@ -119,7 +119,7 @@ impl Store {
     /// Turns a draft into a queued push. None when it is no longer a draft (tapped twice, or
     /// discarded), so a double tap never sends twice.
     pub async fn confirm_draft(&self, id: i64) -> StoreResult<Option<i64>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let kind: Option<String> =
             sqlx::query_scalar("UPDATE broadcasts SET status = 'sending' WHERE id = ?1 AND status = 'draft' RETURNING kind")
                 .bind(id)
@@ -174,7 +174,7 @@ impl Store {
 
     /// Cancels every delivery of a broadcast not sent yet. Sends already in flight finish.
     pub async fn cancel_broadcast(&self, id: i64) -> StoreResult<Option<BroadcastProgress>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let found = sqlx::query(
             "UPDATE broadcasts SET status = 'cancelled', finished_at = ?2
              WHERE id = ?1 AND status IN ('sending', 'draft')",

@@ -92,7 +92,7 @@ impl Store {
         if outcomes.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for outcome in outcomes {
             record_outcome(&mut tx, outcome).await?;
         }

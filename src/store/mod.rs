@@ -56,6 +56,13 @@ impl Store {
         sqlx::migrate!("./migrations").run(&self.pool).await
     }
 
+    /// A transaction that holds the write lock from its first statement. SQLite cannot upgrade a
+    /// reading transaction once another connection has written (SQLITE_BUSY_SNAPSHOT), so every
+    /// transaction that writes starts as a writer and waits its turn instead.
+    async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+
     /// A cheap round trip, for health checks.
     pub async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())

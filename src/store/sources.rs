@@ -29,7 +29,7 @@ impl Store {
     /// longer listed are disabled (kept, so their history still dedupes). A source whose URL
     /// changed is primed again, so the new feed's backlog is recorded rather than pushed.
     pub async fn sync_config_sources(&self, sources: &[SourceSettings]) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE sources SET enabled = 0 WHERE origin = 'config'").execute(&mut *tx).await?;
         for source in sources {
             sqlx::query(

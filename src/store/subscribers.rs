@@ -58,7 +58,7 @@ pub enum SubscribeOutcome {
 impl Store {
     /// Subscribes a chat, or brings an inactive one back with its old settings.
     pub async fn subscribe(&self, chat: &NewSubscriber) -> StoreResult<SubscribeOutcome> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let previous: Option<bool> = sqlx::query_scalar("SELECT active FROM subscribers WHERE chat_id = ?1")
             .bind(chat.chat_id)
             .fetch_optional(&mut *tx)

@@ -1,0 +1,167 @@
+//! `/api/*`: broadcasts, limits and the CMS article hook, behind the admin bearer token.
+
+use axum::{
+    Json, Router,
+    extract::{FromRequest, Path, Request, State, rejection::JsonRejection},
+    http::{StatusCode, header},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use serde::{Deserialize, de::DeserializeOwned};
+use serde_json::json;
+use subtle::ConstantTimeEq;
+
+use super::{ApiError, HttpState};
+use crate::{
+    config::Limits,
+    render::{TEXT_LIMIT, html},
+    sources::{PublishOutcome, publish::PublishError},
+    store::{BroadcastKind, NewBroadcast},
+};
+
+pub fn router(state: HttpState) -> Router<HttpState> {
+    Router::new()
+        .route("/broadcasts", post(create_broadcast))
+        .route("/broadcasts/{id}", get(broadcast_progress).delete(cancel_broadcast))
+        .route("/limits", get(read_limits).put(change_limits))
+        .route("/articles", post(publish_article))
+        .route_layer(middleware::from_fn_with_state(state, require_admin))
+}
+
+/// Every `/api` request needs `Authorization: Bearer <admin_token>`, compared in constant time.
+async fn require_admin(State(state): State<HttpState>, request: Request, next: Next) -> Result<Response, ApiError> {
+    let given = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim);
+    match (&state.admin_token, given) {
+        (Some(expected), Some(given)) if bool::from(expected.as_bytes().ct_eq(given.as_bytes())) => Ok(next.run(request).await),
+        _ => Err(ApiError::Unauthorized),
+    }
+}
+
+/// A JSON body whose rejections are answered in the API's own error format.
+struct ApiJson<T>(T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(JsonRejection::JsonDataError(error)) => Err(ApiError::Unprocessable(error.body_text())),
+            Err(rejection) => Err(ApiError::BadRequest(rejection.body_text())),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BroadcastRequest {
+    text: String,
+    url: Option<String>,
+    #[serde(default)]
+    breaking: bool,
+}
+
+async fn create_broadcast(
+    State(state): State<HttpState>,
+    ApiJson(request): ApiJson<BroadcastRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let text = request.text.trim();
+    if text.is_empty() {
+        return Err(ApiError::Unprocessable("`text` is empty".into()));
+    }
+    if text.encode_utf16().count() > TEXT_LIMIT - 64 {
+        return Err(ApiError::Unprocessable(format!("`text` is longer than {} characters", TEXT_LIMIT - 64)));
+    }
+    if let Some(url) = request.url.as_deref().filter(|url| !html::is_linkable(url)) {
+        return Err(ApiError::Unprocessable(format!("`url` is not an absolute http(s) URL: {url}")));
+    }
+    let body_html = if request.breaking {
+        state.renderer.breaking(text, request.url.as_deref())
+    } else {
+        state.renderer.announcement(text, request.url.as_deref())
+    }
+    .map_err(anyhow::Error::from)?;
+    let broadcast = NewBroadcast {
+        kind: if request.breaking { BroadcastKind::Breaking } else { BroadcastKind::Article },
+        body_html,
+        link_url: request.url,
+        image_url: None,
+        created_by: "api".into(),
+    };
+    let (id, recipients) = state.store.create_broadcast(&broadcast).await?;
+    state.metrics.broadcast_queued(if request.breaking { "breaking" } else { "announcement" });
+    state.engine.wake();
+    tracing::info!(id, recipients, breaking = request.breaking, "broadcast queued through the API");
+    Ok((StatusCode::ACCEPTED, Json(json!({ "id": id, "recipients": recipients }))))
+}
+
+async fn broadcast_progress(State(state): State<HttpState>, Path(id): Path<i64>) -> Result<impl IntoResponse, ApiError> {
+    let progress = state.store.broadcast_progress(id).await?;
+    progress.map(Json).ok_or_else(|| ApiError::NotFound(format!("no broadcast {id}")))
+}
+
+async fn cancel_broadcast(State(state): State<HttpState>, Path(id): Path<i64>) -> Result<impl IntoResponse, ApiError> {
+    let progress = state.store.cancel_broadcast(id).await?;
+    let progress = progress.ok_or_else(|| ApiError::NotFound(format!("no broadcast {id}")))?;
+    tracing::info!(id, cancelled = progress.cancelled, "broadcast cancelled through the API");
+    Ok(Json(progress))
+}
+
+async fn read_limits(State(state): State<HttpState>) -> Json<Limits> {
+    Json(state.pacer.limits())
+}
+
+/// Any subset of the `[limits]` keys; the others keep their values.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LimitsChange {
+    global_per_sec: Option<u32>,
+    per_chat_per_sec: Option<u32>,
+    group_per_min: Option<u32>,
+}
+
+async fn change_limits(
+    State(state): State<HttpState>,
+    ApiJson(change): ApiJson<LimitsChange>,
+) -> Result<Json<Limits>, ApiError> {
+    let current = state.pacer.limits();
+    let limits = Limits {
+        global_per_sec: change.global_per_sec.unwrap_or(current.global_per_sec),
+        per_chat_per_sec: change.per_chat_per_sec.unwrap_or(current.per_chat_per_sec),
+        group_per_min: change.group_per_min.unwrap_or(current.group_per_min),
+    };
+    if let Some((key, message)) = limits.problem() {
+        return Err(ApiError::Unprocessable(format!("{key} {message}")));
+    }
+    state.pacer.set_limits(limits);
+    Ok(Json(limits))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ArticleRequest {
+    url: String,
+}
+
+async fn publish_article(
+    State(state): State<HttpState>,
+    ApiJson(request): ApiJson<ArticleRequest>,
+) -> Result<Response, ApiError> {
+    match state.publisher.publish_url(request.url.trim()).await {
+        Ok(PublishOutcome::Published { broadcast_id, recipients }) => {
+            Ok((StatusCode::ACCEPTED, Json(json!({ "id": broadcast_id, "recipients": recipients, "duplicate": false }))).into_response())
+        }
+        Ok(PublishOutcome::Duplicate) => {
+            Ok((StatusCode::OK, Json(json!({ "duplicate": true, "recipients": 0 }))).into_response())
+        }
+        Err(PublishError::BadUrl(url)) => Err(ApiError::Unprocessable(format!("`url` is not an absolute http(s) URL: {url}"))),
+        Err(error @ (PublishError::Fetch(_) | PublishError::NoTitle(_))) => Err(ApiError::BadGateway(error.to_string())),
+        Err(PublishError::Internal(error)) => Err(ApiError::Internal(error)),
+    }
+}

@@ -1,0 +1,48 @@
+//! The HTTP server: health and metrics for operators, and the admin API for editors' tools and
+//! the CMS. Each part exposes a `router()`; [`router`] puts them together.
+
+mod api;
+mod error;
+mod health;
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+};
+
+use axum::Router;
+
+pub use error::ApiError;
+
+use crate::{
+    delivery::{DeliveryEngine, Pacer},
+    metrics::Metrics,
+    render::Renderer,
+    sources::Publisher,
+    store::Store,
+};
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct HttpState {
+    pub store: Store,
+    pub metrics: Metrics,
+    pub pacer: Arc<Pacer>,
+    pub renderer: Arc<Renderer>,
+    pub engine: DeliveryEngine,
+    pub publisher: Publisher,
+    pub admin_token: Option<Arc<str>>,
+    /// Set once the bot has reached the Bot API and is polling for updates.
+    pub bot_running: Arc<AtomicBool>,
+}
+
+impl HttpState {
+    fn bot_is_running(&self) -> bool {
+        self.bot_running.load(Ordering::Relaxed)
+    }
+}
+
+/// Every route of kabar's HTTP server.
+pub fn router(state: HttpState) -> Router {
+    Router::new().merge(health::router()).nest("/api", api::router(state.clone())).with_state(state)
+}

@@ -1,0 +1,52 @@
+//! Canonical URLs: the same story under tracking parameters or a fragment is the same story.
+
+use url::Url;
+
+/// Query parameters that only track where a click came from.
+const TRACKING_PARAMETERS: &[&str] = &["fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "ref", "amp"];
+
+/// The URL without its fragment, tracking parameters (utm_* and friends) and default port, or
+/// None when `link` is not an absolute http(s) URL.
+pub fn canonical_url(link: &str) -> Option<String> {
+    let mut url = Url::parse(link.trim()).ok()?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    url.set_fragment(None);
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(key, _)| {
+            let key = key.to_ascii_lowercase();
+            !key.starts_with("utm_") && !TRACKING_PARAMETERS.contains(&key.as_str())
+        })
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if kept.is_empty() {
+        url.set_query(None);
+    } else {
+        url.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    Some(url.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tracking_parameters_and_fragments_are_removed() {
+        let url = canonical_url("https://News.example/a?utm_source=wa&id=5&fbclid=x#comments").unwrap();
+        assert_eq!(url, "https://news.example/a?id=5");
+    }
+
+    #[test]
+    fn a_url_without_a_query_stays_as_it_is() {
+        assert_eq!(canonical_url("https://news.example/2024/11/a/").unwrap(), "https://news.example/2024/11/a/");
+    }
+
+    #[test]
+    fn only_web_urls_have_a_canonical_form() {
+        assert_eq!(canonical_url("mailto:a@b.c"), None);
+        assert_eq!(canonical_url("/relative"), None);
+    }
+}

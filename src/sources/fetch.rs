@@ -1,0 +1,120 @@
+//! Fetching with caps: a hostile or broken site costs at most one bounded request.
+
+use std::time::Duration;
+
+use reqwest::{StatusCode, header};
+
+/// Bodies are counted while they are read, whatever Content-Length claims.
+pub const MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const MAX_REDIRECTS: usize = 5;
+
+/// The validators of a previous answer, for a conditional GET.
+#[derive(Debug, Clone, Default)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// A fetched body.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub body: Vec<u8>,
+    pub final_url: String,
+    pub content_type: Option<String>,
+    pub validators: Validators,
+}
+
+impl Fetched {
+    /// The body as text, decoded with the charset the server named (UTF-8 otherwise).
+    pub fn text(&self) -> String {
+        let charset = self
+            .content_type
+            .as_deref()
+            .and_then(|ct| ct.split(';').find_map(|part| part.trim().strip_prefix("charset=")))
+            .map(|c| c.trim_matches('"'));
+        let encoding = charset.and_then(|c| encoding_rs::Encoding::for_label(c.as_bytes())).unwrap_or(encoding_rs::UTF_8);
+        encoding.decode(&self.body).0.into_owned()
+    }
+}
+
+/// Why a fetch failed; the message is shown to operators as the source's last error.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("the server answered HTTP {0}")]
+    Status(StatusCode),
+    #[error("the body is larger than {} MiB", MAX_BODY_BYTES / 1024 / 1024)]
+    TooLarge,
+    #[error("request failed: {0}")]
+    Request(#[from] reqwest::Error),
+}
+
+/// An HTTP client with kabar's caps.
+#[derive(Debug, Clone)]
+pub struct Fetcher {
+    client: reqwest::Client,
+}
+
+impl Default for Fetcher {
+    fn default() -> Self {
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("kabar/", env!("CARGO_PKG_VERSION"), " (news broadcast bot)"))
+            .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
+            .build()
+            .expect("the HTTP client builds");
+        Fetcher { client }
+    }
+}
+
+/// What a conditional GET found.
+#[derive(Debug)]
+pub enum FetchOutcome {
+    NotModified,
+    Fetched(Fetched),
+}
+
+impl Fetcher {
+    /// GET `url`, conditional on `validators` when given.
+    pub async fn get(&self, url: &str, validators: &Validators) -> Result<FetchOutcome, FetchError> {
+        let mut request = self.client.get(url);
+        if let Some(etag) = &validators.etag {
+            request = request.header(header::IF_NONE_MATCH, etag);
+        }
+        if let Some(last_modified) = &validators.last_modified {
+            request = request.header(header::IF_MODIFIED_SINCE, last_modified);
+        }
+        let mut response = request.send().await?;
+        if response.status() == StatusCode::NOT_MODIFIED {
+            return Ok(FetchOutcome::NotModified);
+        }
+        if !response.status().is_success() {
+            return Err(FetchError::Status(response.status()));
+        }
+        let header_text = |name| response.headers().get(name).and_then(|v: &header::HeaderValue| v.to_str().ok()).map(str::to_owned);
+        let validators = Validators { etag: header_text(header::ETAG), last_modified: header_text(header::LAST_MODIFIED) };
+        let content_type = header_text(header::CONTENT_TYPE);
+        let final_url = response.url().to_string();
+        if response.content_length().is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+            return Err(FetchError::TooLarge);
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await? {
+            if body.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(FetchError::TooLarge);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(FetchOutcome::Fetched(Fetched { body, final_url, content_type, validators }))
+    }
+
+    /// GET `url` unconditionally.
+    pub async fn get_page(&self, url: &str) -> Result<Fetched, FetchError> {
+        match self.get(url, &Validators::default()).await? {
+            FetchOutcome::Fetched(fetched) => Ok(fetched),
+            FetchOutcome::NotModified => Err(FetchError::Status(StatusCode::NOT_MODIFIED)),
+        }
+    }
+}

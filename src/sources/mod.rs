@@ -1,0 +1,17 @@
+//! Where stories come from: watched feeds and WordPress sites, and the CMS's "on publish" hook.
+//!
+//! - [`fetch`]: HTTP GET with caps (body size, time, redirects) and conditional requests.
+//! - [`parse`]: feeds (feed-rs) and WordPress REST answers into [`parse::FeedItem`]s.
+//! - [`canonical`]: the URL a story is known by, whatever tracking junk it carries.
+//! - [`publish`]: a new item → summary → rendered message → article and broadcast, at most once.
+//! - [`watcher`]: polls each source on its interval, with backoff for failing ones.
+
+pub mod canonical;
+pub mod fetch;
+pub mod parse;
+pub mod publish;
+pub mod watcher;
+
+pub use fetch::Fetcher;
+pub use publish::{PublishOutcome, Publisher};
+pub use watcher::Watcher;

@@ -1,0 +1,180 @@
+//! Feeds and WordPress REST answers, read into one item shape.
+
+use feed_rs::model::{Entry, Text};
+use serde::Deserialize;
+
+use crate::article::normalize_whitespace;
+
+/// At most this many items of one answer are considered: a feed of 10,000 items is a dump, not news.
+const MAX_ITEMS: usize = 200;
+
+/// One item of a source, whatever its format.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedItem {
+    /// The feed's id (guid) for the item, else its link.
+    pub key: String,
+    pub title: String,
+    pub link: Option<String>,
+    /// The full article, when the feed carries it (content:encoded, Atom content).
+    pub content_html: Option<String>,
+    /// The feed's short description or excerpt.
+    pub summary_html: Option<String>,
+    pub image_url: Option<String>,
+    /// Unix milliseconds.
+    pub published_at: Option<i64>,
+}
+
+/// A source answer that cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    #[error("not a feed: {0}")]
+    Feed(#[from] feed_rs::parser::ParseFeedError),
+    #[error("not a WordPress posts list: {0}")]
+    Wordpress(#[from] serde_json::Error),
+}
+
+/// Items of an RSS 2.0, RSS 1.0, Atom or JSON feed, oldest first.
+pub fn parse_feed(body: &[u8]) -> Result<Vec<FeedItem>, ParseError> {
+    let feed = feed_rs::parser::parse(body)?;
+    Ok(oldest_first(feed.entries.into_iter().take(MAX_ITEMS).filter_map(item_of_entry).collect()))
+}
+
+fn item_of_entry(entry: Entry) -> Option<FeedItem> {
+    let link = entry
+        .links
+        .iter()
+        .find(|l| l.rel.as_deref().is_none_or(|rel| rel == "alternate"))
+        .or(entry.links.first())
+        .map(|l| l.href.trim().to_owned());
+    let key = Some(entry.id.trim().to_owned()).filter(|id| !id.is_empty()).or_else(|| link.clone())?;
+    let summary_html = entry.summary.as_ref().map(|s| s.content.clone());
+    let title = entry
+        .title
+        .as_ref()
+        .map(plain_title)
+        .filter(|t| !t.is_empty())
+        .or_else(|| summary_html.as_deref().map(html_to_text).map(|t| crate::article::summary::cut_at_word(&t, 100)))?;
+    let image_url = entry.media.iter().find_map(|media| {
+        media.content.iter().find_map(|c| c.url.as_ref().map(|u| u.to_string()))
+            .or_else(|| media.thumbnails.first().map(|t| t.image.uri.clone()))
+    });
+    Some(FeedItem {
+        key,
+        title,
+        link,
+        content_html: entry.content.and_then(|c| c.body),
+        summary_html,
+        image_url,
+        published_at: entry.published.or(entry.updated).map(|d| d.timestamp_millis()),
+    })
+}
+
+fn plain_title(title: &Text) -> String {
+    if title.content_type.subty() == "html" { html_to_text(&title.content) } else { normalize_whitespace(&title.content) }
+}
+
+/// The text of an HTML snippet: tags gone, entities decoded, whitespace folded.
+pub fn html_to_text(html: &str) -> String {
+    normalize_whitespace(&dom_query::Document::from(html).select("body").text())
+}
+
+/// Feeds list newest first, usually; pushing oldest first keeps a burst of stories in order.
+fn oldest_first(mut items: Vec<FeedItem>) -> Vec<FeedItem> {
+    if items.iter().all(|i| i.published_at.is_some()) {
+        items.sort_by_key(|i| i.published_at);
+    } else {
+        items.reverse();
+    }
+    items
+}
+
+#[derive(Deserialize)]
+struct WordpressPost {
+    id: u64,
+    link: String,
+    date_gmt: Option<String>,
+    title: Rendered,
+    content: Option<Rendered>,
+    excerpt: Option<Rendered>,
+}
+
+#[derive(Deserialize)]
+struct Rendered {
+    rendered: String,
+}
+
+/// The path that lists a WordPress site's latest posts.
+pub fn wordpress_posts_url(site_root: &str) -> String {
+    format!("{}/wp-json/wp/v2/posts?per_page=20", site_root.trim_end_matches('/'))
+}
+
+/// Items of a `/wp-json/wp/v2/posts` answer, oldest first.
+pub fn parse_wordpress(body: &[u8]) -> Result<Vec<FeedItem>, ParseError> {
+    let posts: Vec<WordpressPost> = serde_json::from_slice(body)?;
+    let items = posts
+        .into_iter()
+        .take(MAX_ITEMS)
+        .map(|post| FeedItem {
+            key: format!("wp:{}", post.id),
+            title: html_to_text(&post.title.rendered),
+            link: Some(post.link),
+            content_html: post.content.map(|c| c.rendered),
+            summary_html: post.excerpt.map(|e| e.rendered),
+            image_url: None,
+            published_at: post.date_gmt.and_then(|d| {
+                chrono::NaiveDateTime::parse_from_str(&d, "%Y-%m-%dT%H:%M:%S").ok().map(|t| t.and_utc().timestamp_millis())
+            }),
+        })
+        .filter(|item| !item.title.is_empty())
+        .collect();
+    Ok(oldest_first(items))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RSS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>T</title>
+<item><title>Second &amp; newer</title><link>https://n.example/2</link><guid>g2</guid>
+<pubDate>Tue, 05 Nov 2024 10:00:00 +0000</pubDate><description>Short</description>
+<content:encoded><![CDATA[<p>Full <b>body</b>.</p>]]></content:encoded></item>
+<item><title>First</title><link>https://n.example/1</link><guid>g1</guid>
+<pubDate>Mon, 04 Nov 2024 10:00:00 +0000</pubDate></item>
+</channel></rss>"#;
+
+    #[test]
+    fn an_rss_feed_is_read_oldest_first_with_its_content() {
+        let items = parse_feed(RSS.as_bytes()).unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0].key, "g1");
+        assert_eq!(items[1].title, "Second & newer");
+        assert_eq!(items[1].link.as_deref(), Some("https://n.example/2"));
+        assert!(items[1].content_html.as_deref().unwrap().contains("<b>body</b>"));
+    }
+
+    #[test]
+    fn an_atom_feed_is_read() {
+        let atom = r#"<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>A</title><id>x</id><updated>2024-11-05T10:00:00Z</updated>
+<entry><title type="html">Judul &lt;i&gt;miring&lt;/i&gt;</title><id>urn:1</id><link href="https://n.example/a"/><updated>2024-11-05T10:00:00Z</updated></entry></feed>"#;
+        let items = parse_feed(atom.as_bytes()).unwrap();
+        assert_eq!(items[0].title, "Judul miring");
+        assert_eq!(items[0].key, "urn:1");
+    }
+
+    #[test]
+    fn html_instead_of_a_feed_is_an_error() {
+        assert!(parse_feed(b"<html><body>Not a feed</body></html>").is_err());
+        assert!(parse_feed(&[0xff, 0x00, 0x13, 0x37]).is_err());
+    }
+
+    #[test]
+    fn wordpress_posts_are_read() {
+        let json = r#"[{"id":7,"link":"https://n.example/?p=7","date_gmt":"2024-11-05T10:00:00",
+            "title":{"rendered":"AS &#8211; Ukraina"},"content":{"rendered":"<p>Isi.</p>"},"excerpt":{"rendered":"<p>Ringkas</p>"}}]"#;
+        let items = parse_wordpress(json.as_bytes()).unwrap();
+        assert_eq!(items[0].key, "wp:7");
+        assert_eq!(items[0].title, "AS – Ukraina");
+        assert!(items[0].published_at.is_some());
+    }
+}

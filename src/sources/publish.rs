@@ -1,0 +1,130 @@
+//! Turning a newly found story into a push: summary, message, article row and broadcast, in that
+//! order, with the article and its whole fan-out written in one transaction so that a story is
+//! pushed at most once, whoever finds it first (a poller, the CMS hook, a second feed).
+
+use std::sync::Arc;
+
+use super::{Fetcher, canonical::canonical_url, parse::{FeedItem, html_to_text}};
+use crate::{
+    article::{PageArticle, Summarizer},
+    delivery::DeliveryEngine,
+    metrics::Metrics,
+    render::{ArticleView, Renderer, TEXT_LIMIT},
+    store::{BroadcastKind, NewArticle, NewBroadcast, SourceRecord, Store},
+};
+
+/// What publishing a story did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublishOutcome {
+    /// Queued for `recipients` readers as broadcast `broadcast_id`.
+    Published { broadcast_id: i64, recipients: i64 },
+    /// Already known: nothing was queued.
+    Duplicate,
+}
+
+/// Why a story given by URL could not be published.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error("`{0}` is not an absolute http(s) URL")]
+    BadUrl(String),
+    #[error("cannot fetch the article: {0}")]
+    Fetch(#[from] super::fetch::FetchError),
+    #[error("no article title was found at {0}")]
+    NoTitle(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// Publishes stories; shared by the watcher and the HTTP API.
+#[derive(Clone)]
+pub struct Publisher {
+    pub store: Store,
+    pub fetcher: Fetcher,
+    pub summarizer: Arc<Summarizer>,
+    pub renderer: Arc<Renderer>,
+    pub engine: DeliveryEngine,
+    pub metrics: Metrics,
+}
+
+impl Publisher {
+    /// Publishes a new item of a watched source. The summary comes from the feed's full content
+    /// when it has prose, else from the article's page, else from the feed's excerpt.
+    pub async fn publish_item(&self, source: &SourceRecord, item: FeedItem) -> anyhow::Result<PublishOutcome> {
+        let mut summary = item.content_html.as_deref().and_then(|html| self.summarizer.summarize_html(&item.title, html));
+        let mut image_url = item.image_url.clone();
+        if summary.is_none()
+            && let Some(link) = &item.link
+        {
+            let page = self.read_page(link).await.unwrap_or_else(|error| {
+                tracing::warn!(source = source.name, %link, %error, "cannot read the article page; using the feed's excerpt");
+                PageArticle::default()
+            });
+            summary = page.summary;
+            image_url = image_url.or(page.image_url);
+        }
+        let summary = summary.or_else(|| {
+            item.summary_html.as_deref().and_then(|html| self.summarizer.summarize_text(&item.title, &html_to_text(html)))
+        });
+        let article = NewArticle {
+            source_id: Some(source.id),
+            canonical_url: item.link.as_deref().and_then(canonical_url),
+            item_key: item.key,
+            title: item.title,
+            url: item.link,
+            summary,
+            image_url,
+            published_at: item.published_at,
+        };
+        self.publish(article, &format!("source:{}", source.name)).await
+    }
+
+    /// Publishes the article at `url` at once (the CMS's "on publish" hook).
+    pub async fn publish_url(&self, url: &str) -> Result<PublishOutcome, PublishError> {
+        let canonical = canonical_url(url).ok_or_else(|| PublishError::BadUrl(url.to_owned()))?;
+        if self.store.is_article_known(None, &canonical, Some(&canonical)).await.map_err(anyhow::Error::from)? {
+            return Ok(PublishOutcome::Duplicate);
+        }
+        let page = self.read_page(url).await?;
+        let title = page.title.ok_or_else(|| PublishError::NoTitle(url.to_owned()))?;
+        let article = NewArticle {
+            source_id: None,
+            item_key: canonical.clone(),
+            canonical_url: Some(canonical),
+            title,
+            url: Some(url.to_owned()),
+            summary: page.summary,
+            image_url: page.image_url,
+            published_at: None,
+        };
+        Ok(self.publish(article, "api").await?)
+    }
+
+    async fn read_page(&self, url: &str) -> Result<PageArticle, super::fetch::FetchError> {
+        let page = self.fetcher.get_page(url).await?;
+        let summarizer = self.summarizer.clone();
+        let final_url = page.final_url.clone();
+        // Parsing a large page is CPU work: keep it off the async workers.
+        Ok(tokio::task::spawn_blocking(move || summarizer.read_page(&page.text(), &final_url))
+            .await
+            .unwrap_or_default())
+    }
+
+    async fn publish(&self, article: NewArticle, created_by: &str) -> anyhow::Result<PublishOutcome> {
+        let view = ArticleView { title: &article.title, summary: article.summary.as_deref(), url: article.url.as_deref() };
+        let broadcast = NewBroadcast {
+            kind: BroadcastKind::Article,
+            body_html: self.renderer.article(&view, TEXT_LIMIT)?,
+            link_url: article.url.clone(),
+            image_url: article.image_url.clone(),
+            created_by: created_by.to_owned(),
+        };
+        let Some((broadcast_id, recipients)) = self.store.publish_article(&article, &broadcast).await? else {
+            return Ok(PublishOutcome::Duplicate);
+        };
+        self.metrics.article_discovered();
+        self.metrics.broadcast_queued("article");
+        self.engine.wake();
+        tracing::info!(broadcast_id, recipients, title = article.title, by = created_by, "article pushed");
+        Ok(PublishOutcome::Published { broadcast_id, recipients })
+    }
+}

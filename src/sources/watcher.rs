@@ -1,0 +1,154 @@
+//! Polling: each source on its own interval, failing ones backing off, all of them visible to
+//! operators through their last error and next poll time.
+
+use std::time::Duration;
+
+use tokio::{sync::watch, task::JoinSet};
+
+use super::{
+    Publisher,
+    fetch::{FetchOutcome, Validators},
+    parse::{FeedItem, parse_feed, parse_wordpress, wordpress_posts_url},
+};
+use crate::{
+    sources::canonical::canonical_url,
+    store::{NewArticle, SourceRecord, now_ms},
+};
+
+/// How often the watcher looks for due sources.
+const TICK: Duration = Duration::from_secs(1);
+/// Sources polled at the same time at most.
+const PARALLEL_POLLS: usize = 8;
+/// A failing source is retried at most this far apart.
+const MAX_BACKOFF_MS: i64 = 3_600_000;
+
+/// What one poll found.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PollReport {
+    pub items: usize,
+    /// Items recorded without a push at the source's first poll.
+    pub backlog: usize,
+    pub published: usize,
+    pub not_modified: bool,
+}
+
+/// Polls every enabled source when it is due.
+#[derive(Clone)]
+pub struct Watcher {
+    publisher: Publisher,
+}
+
+impl Watcher {
+    pub fn new(publisher: Publisher) -> Watcher {
+        Watcher { publisher }
+    }
+
+    /// Runs until `stop` turns true.
+    pub async fn run(&self, mut stop: watch::Receiver<bool>) {
+        while !*stop.borrow() {
+            if let Err(error) = self.poll_due_sources().await {
+                tracing::error!(%error, "cannot read the sources table");
+            }
+            tokio::select! {
+                () = tokio::time::sleep(TICK) => {}
+                _ = stop.changed() => {}
+            }
+        }
+    }
+
+    /// Polls every source that is due now, a few at a time, and waits for them.
+    pub async fn poll_due_sources(&self) -> anyhow::Result<()> {
+        let due = self.publisher.store.due_sources(now_ms()).await?;
+        let mut polls = JoinSet::new();
+        for source in due {
+            if polls.len() >= PARALLEL_POLLS {
+                polls.join_next().await;
+            }
+            let watcher = self.clone();
+            polls.spawn(async move { watcher.poll_and_record(&source).await });
+        }
+        while polls.join_next().await.is_some() {}
+        Ok(())
+    }
+
+    async fn poll_and_record(&self, source: &SourceRecord) {
+        let store = &self.publisher.store;
+        let interval_ms = source.poll_interval_secs * 1000;
+        match self.poll(source).await {
+            Ok((report, validators)) => {
+                let result = if report.not_modified { "not_modified" } else { "ok" };
+                self.publisher.metrics.source_polled(&source.name, result);
+                tracing::debug!(source = source.name, ?report, "polled");
+                let next = now_ms() + interval_ms;
+                if let Err(error) = store
+                    .record_poll_success(source.id, validators.etag.as_deref(), validators.last_modified.as_deref(), next)
+                    .await
+                {
+                    tracing::error!(%error, source = source.name, "cannot record a poll");
+                }
+            }
+            Err(error) => {
+                self.publisher.metrics.source_polled(&source.name, "error");
+                let backoff = interval_ms.saturating_mul(1 << source.consecutive_failures.clamp(0, 12)).min(MAX_BACKOFF_MS);
+                tracing::warn!(source = source.name, error = format!("{error:#}"), retry_in_secs = backoff / 1000, "poll failed");
+                if let Err(error) = store.record_poll_failure(source.id, &format!("{error:#}"), now_ms() + backoff).await {
+                    tracing::error!(%error, source = source.name, "cannot record a failed poll");
+                }
+            }
+        }
+    }
+
+    /// Fetches and reads one source; records its backlog at the first poll, publishes new items
+    /// afterwards. Public so that tests can poll deterministically.
+    pub async fn poll(&self, source: &SourceRecord) -> anyhow::Result<(PollReport, Validators)> {
+        let url = match source.kind.as_str() {
+            "wordpress" => wordpress_posts_url(&source.url),
+            _ => source.url.clone(),
+        };
+        let validators = Validators { etag: source.etag.clone(), last_modified: source.last_modified.clone() };
+        let fetched = match self.publisher.fetcher.get(&url, &validators).await? {
+            FetchOutcome::NotModified => return Ok((PollReport { not_modified: true, ..PollReport::default() }, validators)),
+            FetchOutcome::Fetched(fetched) => fetched,
+        };
+        let items = match source.kind.as_str() {
+            "wordpress" => parse_wordpress(&fetched.body)?,
+            _ => parse_feed(&fetched.body)?,
+        };
+        let mut report = PollReport { items: items.len(), ..PollReport::default() };
+        if source.primed {
+            report.published = self.publish_new(source, items).await?;
+        } else {
+            let backlog: Vec<NewArticle> = items.into_iter().map(|item| backlog_article(source.id, item)).collect();
+            report.backlog = self.publisher.store.record_backlog(source.id, &backlog).await?;
+            tracing::info!(source = source.name, recorded = report.backlog, "first poll: backlog recorded, not pushed");
+        }
+        Ok((report, fetched.validators))
+    }
+
+    async fn publish_new(&self, source: &SourceRecord, items: Vec<FeedItem>) -> anyhow::Result<usize> {
+        let mut published = 0;
+        for item in items {
+            let canonical = item.link.as_deref().and_then(canonical_url);
+            if self.publisher.store.is_article_known(Some(source.id), &item.key, canonical.as_deref()).await? {
+                continue;
+            }
+            if let super::PublishOutcome::Published { .. } = self.publisher.publish_item(source, item).await? {
+                published += 1;
+            }
+        }
+        Ok(published)
+    }
+}
+
+fn backlog_article(source_id: i64, item: FeedItem) -> NewArticle {
+    NewArticle {
+        source_id: Some(source_id),
+        canonical_url: item.link.as_deref().and_then(canonical_url),
+        item_key: item.key,
+        title: item.title,
+        url: item.link,
+        summary: None,
+        image_url: item.image_url,
+        published_at: item.published_at,
+    }
+}

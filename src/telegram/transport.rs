@@ -1,0 +1,106 @@
+//! The Telegram transport: one `sendMessage` per delivery, its errors matched by type.
+
+use teloxide::{
+    ApiError, RequestError,
+    prelude::*,
+    types::{LinkPreviewOptions, ParseMode},
+};
+
+use crate::delivery::{OutgoingMessage, SendFailure, Transport, transport::SendFuture};
+
+/// Sends deliveries through a teloxide [`Bot`].
+#[derive(Clone, Debug)]
+pub struct TelegramTransport {
+    bot: Bot,
+}
+
+impl TelegramTransport {
+    pub fn new(bot: Bot) -> TelegramTransport {
+        TelegramTransport { bot }
+    }
+}
+
+impl Transport for TelegramTransport {
+    fn send<'a>(&'a self, chat_id: i64, message: &'a OutgoingMessage) -> SendFuture<'a> {
+        Box::pin(async move {
+            let mut request = self.bot.send_message(ChatId(chat_id), &message.html).parse_mode(ParseMode::Html);
+            if let Some(url) = &message.link_preview_url {
+                request = request.link_preview_options(LinkPreviewOptions {
+                    is_disabled: false,
+                    url: Some(url.clone()),
+                    prefer_small_media: false,
+                    prefer_large_media: true,
+                    show_above_text: false,
+                });
+            }
+            if message.silent {
+                request = request.disable_notification(true);
+            }
+            request.await.map(|sent| i64::from(sent.id.0)).map_err(classify)
+        })
+    }
+}
+
+/// What a teloxide error means for a delivery.
+pub fn classify(error: RequestError) -> SendFailure {
+    match error {
+        RequestError::RetryAfter(wait) => SendFailure::RetryAfter(wait.duration()),
+        RequestError::MigrateToChatId(chat) => SendFailure::ChatMoved(chat.0),
+        RequestError::Api(api) => classify_api(api),
+        RequestError::Network(error) => SendFailure::Temporary(format!("network: {error}")),
+        // A proxy in front of the Bot API answers 502 with an HTML page: passing, not final.
+        RequestError::InvalidJson { .. } => SendFailure::Temporary("the Bot API answered with something other than JSON".into()),
+        RequestError::Io(error) => SendFailure::Temporary(format!("i/o: {error}")),
+    }
+}
+
+fn classify_api(error: ApiError) -> SendFailure {
+    match error {
+        ApiError::BotBlocked => SendFailure::ChatGone("blocked".into()),
+        ApiError::UserDeactivated => SendFailure::ChatGone("deactivated".into()),
+        ApiError::BotKicked | ApiError::BotKickedFromSupergroup | ApiError::BotKickedFromChannel => {
+            SendFailure::ChatGone("kicked".into())
+        }
+        ApiError::ChatNotFound => SendFailure::ChatGone("chat not found".into()),
+        ApiError::GroupDeactivated => SendFailure::ChatGone("group deactivated".into()),
+        ApiError::CantInitiateConversation => SendFailure::ChatGone("never started the bot".into()),
+        // teloxide drops the HTTP status, so an unrecognised description may be a 5xx: retry it,
+        // within the attempt limit, rather than lose a message to a server hiccup.
+        ApiError::Unknown(description) => SendFailure::Temporary(description),
+        other => SendFailure::Rejected(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use teloxide::types::Seconds;
+
+    #[test]
+    fn a_flood_wait_keeps_its_duration() {
+        let failure = classify(RequestError::RetryAfter(Seconds::from_seconds(7)));
+        assert_eq!(failure, SendFailure::RetryAfter(std::time::Duration::from_secs(7)));
+    }
+
+    #[test]
+    fn a_blocked_reader_is_gone() {
+        assert_eq!(classify(RequestError::Api(ApiError::BotBlocked)), SendFailure::ChatGone("blocked".into()));
+    }
+
+    #[test]
+    fn a_migrated_group_moves() {
+        assert_eq!(classify(RequestError::MigrateToChatId(ChatId(-100_42))), SendFailure::ChatMoved(-100_42));
+    }
+
+    #[test]
+    fn bad_markup_is_rejected_for_good() {
+        let failure = classify(RequestError::Api(ApiError::CantParseEntities("Bad Request: can't parse entities".into())));
+        assert!(matches!(failure, SendFailure::Rejected(_)));
+        assert!(matches!(classify(RequestError::Api(ApiError::MessageIsTooLong)), SendFailure::Rejected(_)));
+    }
+
+    #[test]
+    fn an_unrecognised_error_is_retried() {
+        assert!(matches!(classify(RequestError::Api(ApiError::Unknown("Internal Server Error".into()))), SendFailure::Temporary(_)));
+    }
+}

@@ -81,6 +81,7 @@ CREATE TABLE deliveries (
     priority       INTEGER NOT NULL,
     status         TEXT    NOT NULL DEFAULT 'pending',  -- 'pending', 'sent', 'failed', 'cancelled'
     due_at         INTEGER NOT NULL,
+    claimed_at     INTEGER,                              -- set while a worker holds the row
     attempts       INTEGER NOT NULL DEFAULT 0,
     last_error     TEXT,
     message_id     INTEGER,                              -- the platform's id, for recalls and edits

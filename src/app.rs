@@ -13,9 +13,7 @@ use std::{
 };
 
 use anyhow::Context;
-use teloxide::{
-    dispatching::Dispatcher, error_handlers::LoggingErrorHandler, prelude::*, update_listeners::Polling,
-};
+use teloxide::{dispatching::Dispatcher, error_handlers::LoggingErrorHandler, prelude::*, update_listeners::Polling};
 use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 
 use crate::{
@@ -65,7 +63,8 @@ impl Application {
         let metrics = Metrics::default();
         let pacer = Arc::new(Pacer::new(settings.limits));
         let transport = Arc::new(TelegramTransport::new(bot.clone()));
-        let engine = DeliveryEngine::new(store.clone(), transport, pacer.clone(), settings.delivery.clone(), metrics.clone());
+        let engine =
+            DeliveryEngine::new(store.clone(), transport, pacer.clone(), settings.delivery.clone(), metrics.clone());
         let renderer = Arc::new(Renderer::default());
         let publisher = Publisher {
             store: store.clone(),
@@ -130,7 +129,9 @@ impl Application {
         shutdown.await;
         tracing::info!("stopping: finishing in-flight sends");
         let _ = stop_tx.send(true);
-        for (name, task) in [("bot", bot), ("delivery", engine), ("watcher", watcher), ("http", http), ("janitor", janitor)] {
+        for (name, task) in
+            [("bot", bot), ("delivery", engine), ("watcher", watcher), ("http", http), ("janitor", janitor)]
+        {
             stop_within_grace(name, task).await;
         }
         self.store.close().await;

@@ -106,8 +106,7 @@ impl Limits {
             ("limits.group_per_min", self.group_per_min, 1, 60_000),
         ];
         checks.into_iter().find_map(|(key, value, min, max)| {
-            (!(min..=max).contains(&value))
-                .then(|| (key, format!("must be between {min} and {max}, got {value}")))
+            (!(min..=max).contains(&value)).then(|| (key, format!("must be between {min} and {max}, got {value}")))
         })
     }
 }
@@ -211,9 +210,7 @@ impl Settings {
     /// process environment over it, and validates the result.
     pub fn load(path: Option<&Path>) -> Result<Settings, ConfigError> {
         let env: Vec<(String, String)> = std::env::vars().collect();
-        let explicit = path
-            .map(Path::to_path_buf)
-            .or_else(|| env_value(&env, CONFIG_ENV).map(Into::into));
+        let explicit = path.map(Path::to_path_buf).or_else(|| env_value(&env, CONFIG_ENV).map(Into::into));
         let (path, required) = match explicit {
             Some(path) => (path, true),
             None => (DEFAULT_CONFIG_PATH.into(), false),
@@ -229,19 +226,14 @@ impl Settings {
     }
 
     /// The pure core of [`Settings::load`]: a file's text and an environment, nothing read.
-    pub fn from_toml_and_env(
-        text: &str,
-        path: &str,
-        env: &[(String, String)],
-    ) -> Result<Settings, ConfigError> {
-        let mut tree: toml::Table = toml::from_str(text)
-            .map_err(|e| ConfigError::Syntax { path: path.into(), message: e.to_string() })?;
+    pub fn from_toml_and_env(text: &str, path: &str, env: &[(String, String)]) -> Result<Settings, ConfigError> {
+        let mut tree: toml::Table =
+            toml::from_str(text).map_err(|e| ConfigError::Syntax { path: path.into(), message: e.to_string() })?;
         apply_env(&mut tree, env)?;
-        let mut settings: Settings = serde_path_to_error::deserialize(toml::Value::Table(tree))
-            .map_err(|e| {
-                let key = e.path().to_string();
-                ConfigError::key(if key == "." { "(top level)".into() } else { key }, e.inner().to_string())
-            })?;
+        let mut settings: Settings = serde_path_to_error::deserialize(toml::Value::Table(tree)).map_err(|e| {
+            let key = e.path().to_string();
+            ConfigError::key(if key == "." { "(top level)".into() } else { key }, e.inner().to_string())
+        })?;
         settings.apply_well_known_env(env)?;
         settings.validate()?;
         Ok(settings)
@@ -252,8 +244,8 @@ impl Settings {
             self.telegram.token = Some(token.to_owned());
         }
         if let Some(url) = env_value(env, "TELOXIDE_API_URL") {
-            self.telegram.api_url = Url::parse(url)
-                .map_err(|e| ConfigError::key("telegram.api_url (TELOXIDE_API_URL)", e.to_string()))?;
+            self.telegram.api_url =
+                Url::parse(url).map_err(|e| ConfigError::key("telegram.api_url (TELOXIDE_API_URL)", e.to_string()))?;
         }
         if let Some(token) = env_value(env, "KABAR_ADMIN_TOKEN") {
             self.http.admin_token = Some(token.to_owned());
@@ -310,17 +302,17 @@ impl Settings {
 
     /// The HTTP server's address, parsed.
     pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
-        self.http
-            .listen
-            .parse()
-            .map_err(|_| ConfigError::key("http.listen", format!("`{}` is not an address like 127.0.0.1:8080", self.http.listen)))
+        self.http.listen.parse().map_err(|_| {
+            ConfigError::key("http.listen", format!("`{}` is not an address like 127.0.0.1:8080", self.http.listen))
+        })
     }
 
     /// The bot token, or an error that says how to give one.
     pub fn require_token(&self) -> Result<&str, ConfigError> {
-        self.telegram.token.as_deref().ok_or_else(|| {
-            ConfigError::key("telegram.token", "is not set (set it in the file or in TELOXIDE_TOKEN)")
-        })
+        self.telegram
+            .token
+            .as_deref()
+            .ok_or_else(|| ConfigError::key("telegram.token", "is not set (set it in the file or in TELOXIDE_TOKEN)"))
     }
 }
 

@@ -25,7 +25,8 @@ pub fn text(language: &str, key: &str, args: &[(&str, &(dyn std::fmt::Display + 
         .and_then(|catalog| catalog.get(key))
         .or_else(|| CATALOGS["en"].get(key))
         .map_or(key, String::as_str);
-    args.iter().fold(template.to_owned(), |text, (name, value)| text.replace(&format!("{{{name}}}"), &value.to_string()))
+    args.iter()
+        .fold(template.to_owned(), |text, (name, value)| text.replace(&format!("{{{name}}}"), &value.to_string()))
 }
 
 #[cfg(test)]

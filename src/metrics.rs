@@ -54,7 +54,11 @@ impl Default for Metrics {
         };
         registry.register("deliveries", "Delivery attempts by outcome", inner.deliveries.clone());
         registry.register("rate_limited", "429 answers from the chat platform", inner.rate_limited.clone());
-        registry.register("articles_discovered", "New articles found by polling or the CMS hook", inner.articles_discovered.clone());
+        registry.register(
+            "articles_discovered",
+            "New articles found by polling or the CMS hook",
+            inner.articles_discovered.clone(),
+        );
         registry.register("broadcasts", "Broadcasts queued, by kind", inner.broadcasts.clone());
         registry.register("source_polls", "Source polls by result", inner.source_polls.clone());
         registry.register("active_subscribers", "Chats receiving pushes", inner.active_subscribers.clone());

@@ -108,7 +108,9 @@ mod tests {
 
     #[test]
     fn a_whatsapp_promotion_glued_to_a_paragraph_is_cut_off() {
-        let kept = clean(&["Fakta terakhir. Dengarkan berita terkini langsung di ponsel Anda. https://www.whatsapp.com/channel/abc"]);
+        let kept = clean(&[
+            "Fakta terakhir. Dengarkan berita terkini langsung di ponsel Anda. https://www.whatsapp.com/channel/abc",
+        ]);
         assert_eq!(kept, ["Fakta terakhir."]);
     }
 

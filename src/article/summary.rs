@@ -8,10 +8,10 @@ use regex::Regex;
 /// Words that end with a period without ending the sentence (compared without the period,
 /// case-insensitively). Indonesian first, then English.
 const ABBREVIATIONS: &[&str] = &[
-    "mis", "dll", "dsb", "dst", "dkk", "jl", "jln", "dr", "drs", "dra", "h", "hj", "prof", "ir", "st", "no",
-    "tn", "ny", "nn", "sdr", "sdri", "bpk", "kol", "brigjen", "mayjen", "letjen", "jend", "kapt", "kec", "kab",
-    "kel", "rp", "tsb", "yth", "a.n", "u.p", "s.h", "s.e", "m.si", "mr", "mrs", "ms", "jr", "sr", "vs", "etc",
-    "e.g", "i.e", "u.s", "u.k", "inc", "ltd", "co", "corp", "gen", "gov", "sen", "rep", "st", "mt", "ft", "approx",
+    "mis", "dll", "dsb", "dst", "dkk", "jl", "jln", "dr", "drs", "dra", "h", "hj", "prof", "ir", "st", "no", "tn",
+    "ny", "nn", "sdr", "sdri", "bpk", "kol", "brigjen", "mayjen", "letjen", "jend", "kapt", "kec", "kab", "kel", "rp",
+    "tsb", "yth", "a.n", "u.p", "s.h", "s.e", "m.si", "mr", "mrs", "ms", "jr", "sr", "vs", "etc", "e.g", "i.e", "u.s",
+    "u.k", "inc", "ltd", "co", "corp", "gen", "gov", "sen", "rep", "st", "mt", "ft", "approx",
 ];
 
 /// "WASHINGTON, DC, sp-globalindo.co.id – ", "JAKARTA - ", "KOMPAS.com — ".
@@ -135,7 +135,8 @@ mod tests {
 
     #[test]
     fn indonesian_abbreviations_do_not_end_a_sentence() {
-        let text = "Ia tinggal di Jl. Merdeka No. 5 bersama dr. Ani, Prof. Budi, H. Rahman, dll. di sana. Kalimat kedua.";
+        let text =
+            "Ia tinggal di Jl. Merdeka No. 5 bersama dr. Ani, Prof. Budi, H. Rahman, dll. di sana. Kalimat kedua.";
         let found = sentences(text);
         assert_eq!(found.len(), 2, "{found:?}");
         assert!(found[0].ends_with("di sana."));

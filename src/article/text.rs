@@ -11,12 +11,8 @@ pub fn normalize_whitespace(text: &str) -> String {
 /// when there are no paragraphs.
 pub fn paragraphs_from_html(html: &str) -> Vec<String> {
     let document = Document::from(html);
-    let paragraphs: Vec<String> = document
-        .select("p")
-        .iter()
-        .map(|p| normalize_whitespace(&p.text()))
-        .filter(|p| !p.is_empty())
-        .collect();
+    let paragraphs: Vec<String> =
+        document.select("p").iter().map(|p| normalize_whitespace(&p.text())).filter(|p| !p.is_empty()).collect();
     if !paragraphs.is_empty() {
         return paragraphs;
     }

@@ -66,17 +66,25 @@ impl DeliveryEngine {
     /// Claims one batch of due deliveries, sends them one after another and records the outcomes.
     /// Returns how many were claimed. Tests use it to drain the queue deterministically.
     pub async fn try_execute_batch(&self) -> anyhow::Result<usize> {
-        let claimed = self.inner.store.claim_due_deliveries(self.inner.settings.concurrency as i64, self.lease_ms()).await?;
+        let claimed =
+            self.inner.store.claim_due_deliveries(self.inner.settings.concurrency as i64, self.lease_ms()).await?;
+        let (_never_stops, mut running) = watch::channel(false);
         let mut outcomes = Vec::with_capacity(claimed.len());
         for delivery in &claimed {
-            outcomes.push(self.inner.deliver(delivery).await);
+            outcomes.push(self.inner.deliver(delivery, &mut running).await);
         }
         self.inner.store.record_outcomes(&outcomes).await?;
         Ok(claimed.len())
     }
 
-    /// Runs until `stop` turns true; then lets in-flight sends finish and records their outcomes.
+    /// Runs until `stop` turns true. Then sends already on the wire finish, sends still waiting
+    /// for their turn go back to the queue, and every outcome is recorded.
     pub async fn run(&self, mut stop: watch::Receiver<bool>) {
+        match self.inner.store.release_claims().await {
+            Ok(0) => {}
+            Ok(released) => tracing::warn!(released, "deliveries in flight when kabar last stopped are queued again"),
+            Err(error) => tracing::error!(%error, "cannot release old claims; they are retried after their lease"),
+        }
         let (outcome_tx, outcome_rx) = mpsc::channel(OUTCOME_BATCH * 4);
         let recorder = tokio::spawn(record_outcomes(self.inner.store.clone(), outcome_rx));
         let slots = Arc::new(Semaphore::new(self.inner.settings.concurrency));
@@ -109,9 +117,9 @@ impl DeliveryEngine {
             }
             for delivery in claimed {
                 let slot = slots.clone().acquire_owned().await.expect("the semaphore is never closed");
-                let (inner, outcomes) = (self.inner.clone(), outcome_tx.clone());
+                let (inner, outcomes, mut stop) = (self.inner.clone(), outcome_tx.clone(), stop.clone());
                 sends.spawn(async move {
-                    let outcome = inner.deliver(&delivery).await;
+                    let outcome = inner.deliver(&delivery, &mut stop).await;
                     let _ = outcomes.send(outcome).await;
                     drop(slot);
                 });
@@ -131,17 +139,21 @@ impl DeliveryEngine {
 
 impl Inner {
     /// Sends one delivery and decides what happens to it next.
-    async fn deliver(&self, delivery: &ClaimedDelivery) -> DeliveryOutcome {
-        let kind = self.attempt(delivery).await;
+    async fn deliver(&self, delivery: &ClaimedDelivery, stop: &mut watch::Receiver<bool>) -> DeliveryOutcome {
+        let kind = self.attempt(delivery, stop).await;
         self.metrics.delivery(outcome_label(&kind));
         DeliveryOutcome { delivery_id: delivery.id, kind }
     }
 
-    async fn attempt(&self, delivery: &ClaimedDelivery) -> OutcomeKind {
+    async fn attempt(&self, delivery: &ClaimedDelivery, stop: &mut watch::Receiver<bool>) -> OutcomeKind {
         if !delivery.subscriber_active {
             return OutcomeKind::Failed { error: "the reader is no longer subscribed".into() };
         }
-        if let Admission::NotBefore(when) = self.pacer.try_admit(delivery.chat_id, delivery.chat_kind().is_group()).await {
+        let admission = tokio::select! {
+            admission = self.pacer.try_admit(delivery.chat_id, delivery.chat_kind().is_group()) => admission,
+            _ = stop.wait_for(|stopped| *stopped) => return OutcomeKind::Deferred { due_at: now_ms() },
+        };
+        if let Admission::NotBefore(when) = admission {
             return OutcomeKind::Deferred { due_at: unix_ms_at(when) };
         }
         let message = OutgoingMessage {

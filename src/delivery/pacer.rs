@@ -78,12 +78,11 @@ impl Pacer {
             return;
         }
         let settle = if old.per_chat_per_sec != limits.per_chat_per_sec || old.group_per_min != limits.group_per_min {
-            interval(old.per_chat_per_sec, Duration::from_secs(1))
-                .max(if old.group_per_min != limits.group_per_min {
-                    interval(old.group_per_min, Duration::from_secs(60))
-                } else {
-                    Duration::ZERO
-                })
+            interval(old.per_chat_per_sec, Duration::from_secs(1)).max(if old.group_per_min != limits.group_per_min {
+                interval(old.group_per_min, Duration::from_secs(60))
+            } else {
+                Duration::ZERO
+            })
         } else {
             interval(old.global_per_sec, Duration::from_secs(1))
         };

@@ -79,8 +79,12 @@ pub async fn run(out: &mut dyn Write) -> anyhow::Result<()> {
     for reader in &READERS {
         print_transcript(out, reader, &sandbox.sent_to(reader.id))?;
     }
-    writeln!(out, "Limits held: at most {} sends in any one second (limit 30); {} answers of 429.",
-        sandbox.max_sends_in_any_window(Duration::from_secs(1), None), sandbox.count_429())?;
+    writeln!(
+        out,
+        "Limits held: at most {} sends in any one second (limit 30); {} answers of 429.",
+        sandbox.max_sends_in_any_window(Duration::from_secs(1), None),
+        sandbox.count_429()
+    )?;
     let _ = stop.send(());
     running.await.context("the application task")??;
     Ok(())
@@ -90,12 +94,7 @@ const OLDER_STORY: &str = "JENEWA, sp-globalindo.co.id – Forum internasional m
 Para peserta menekankan pentingnya akses kemanusiaan bagi warga sipil.";
 
 fn demo_settings(sandbox: &Sandbox, site: &NewsSite, database: &std::path::Path) -> Settings {
-    let mut settings = Settings::default();
-    settings.telegram.token = Some(sandbox.token().to_owned());
-    settings.telegram.api_url = sandbox.api_url().parse().expect("the sandbox URL is valid");
-    settings.telegram.poll_timeout_secs = 1;
-    settings.database.url = format!("sqlite://{}", database.display());
-    settings.http.listen = "127.0.0.1:0".into();
+    let mut settings = sandbox_settings(sandbox, database);
     settings.http.admin_token = Some("demo-admin-token-not-secret".into());
     settings.editors.user_ids = vec![EDITOR_ID];
     settings.sources = vec![SourceSettings {
@@ -107,9 +106,23 @@ fn demo_settings(sandbox: &Sandbox, site: &NewsSite, database: &std::path::Path)
     settings
 }
 
+/// Settings that point kabar at `sandbox`, with its database at `database` and the HTTP server
+/// on a free port of 127.0.0.1. Shared by the demo and the tests.
+pub fn sandbox_settings(sandbox: &Sandbox, database: &std::path::Path) -> Settings {
+    let mut settings = Settings::default();
+    settings.telegram.token = Some(sandbox.token().to_owned());
+    settings.telegram.api_url = sandbox.api_url().parse().expect("the sandbox URL is valid");
+    settings.telegram.poll_timeout_secs = 1;
+    settings.database.url = format!("sqlite://{}", database.display());
+    settings.http.listen = "127.0.0.1:0".into();
+    settings
+}
+
 async fn subscribe_readers(sandbox: &Sandbox, out: &mut dyn Write) -> anyhow::Result<()> {
     for reader in &READERS {
-        sandbox.add_user(NewUser::new(reader.id, reader.name).username(reader.name.to_lowercase()).language_code(reader.language));
+        sandbox.add_user(
+            NewUser::new(reader.id, reader.name).username(reader.name.to_lowercase()).language_code(reader.language),
+        );
         sandbox.user_sends_text(reader.id, reader.id, "/start").map_err(|e| anyhow::anyhow!("{e:?}"))?;
         if reader.stops {
             wait_for(sandbox, reader.id, 1).await?;
@@ -152,7 +165,14 @@ async fn push_breaking(api: &str) -> anyhow::Result<()> {
 }
 
 fn print_transcript(out: &mut dyn Write, reader: &Reader, messages: &[SentMessage]) -> std::io::Result<()> {
-    writeln!(out, "── {} (@{}, {}) received {} message(s) ──", reader.name, reader.name.to_lowercase(), reader.language, messages.len())?;
+    writeln!(
+        out,
+        "── {} (@{}, {}) received {} message(s) ──",
+        reader.name,
+        reader.name.to_lowercase(),
+        reader.language,
+        messages.len()
+    )?;
     for message in messages {
         let text = message.plain_text.as_deref().unwrap_or("");
         for (i, line) in text.lines().enumerate() {

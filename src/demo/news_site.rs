@@ -67,7 +67,12 @@ impl NewsSite {
     /// Puts a story on the site (and at the top of its feed); returns its URL.
     pub fn publish(&self, title: &str, body: &str) -> String {
         let slug = slugify(title);
-        let article = SiteArticle { slug: slug.clone(), title: title.to_owned(), body: body.to_owned(), published: chrono::Utc::now() };
+        let article = SiteArticle {
+            slug: slug.clone(),
+            title: title.to_owned(),
+            body: body.to_owned(),
+            published: chrono::Utc::now(),
+        };
         self.articles.lock().expect("the site lock is never poisoned").push(article);
         article_url(self.addr, &slug)
     }
@@ -92,7 +97,12 @@ fn slugify(title: &str) -> String {
 pub fn seed_article() -> (String, String) {
     let lines: Vec<&str> = SEED_ARTICLE.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     let title = lines[3].to_owned();
-    let body = lines[4..].iter().take_while(|l| !l.eq_ignore_ascii_case("LEAVE A RESPONSE")).copied().collect::<Vec<_>>().join("\n");
+    let body = lines[4..]
+        .iter()
+        .take_while(|l| !l.eq_ignore_ascii_case("LEAVE A RESPONSE"))
+        .copied()
+        .collect::<Vec<_>>()
+        .join("\n");
     (title, body)
 }
 
@@ -125,8 +135,12 @@ async fn feed(State(state): State<SiteState>) -> impl IntoResponse {
 async fn page(State(state): State<SiteState>, Path((_, slug)): Path<(String, String)>) -> impl IntoResponse {
     let articles = state.articles.lock().expect("the site lock is never poisoned").clone();
     match articles.iter().find(|a| a.slug == slug) {
-        Some(a) => (StatusCode::OK, [(header::CONTENT_TYPE, "text/html; charset=UTF-8")], article_page(&a.title, &a.body, "")),
-        None => (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/html; charset=UTF-8")], "<h1>404</h1>".to_owned()),
+        Some(a) => {
+            (StatusCode::OK, [(header::CONTENT_TYPE, "text/html; charset=UTF-8")], article_page(&a.title, &a.body, ""))
+        }
+        None => {
+            (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/html; charset=UTF-8")], "<h1>404</h1>".to_owned())
+        }
     }
 }
 
@@ -138,12 +152,20 @@ pub fn article_page(title: &str, body: &str, image_url: &str) -> String {
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .map(|line| match line.strip_prefix("Baca Juga:") {
-            Some(linked) => format!("<p><strong>Baca Juga:</strong> <a href=\"/2024/{}/\">{}</a></p>", slugify(linked), escape(linked.trim())),
+            Some(linked) => format!(
+                "<p><strong>Baca Juga:</strong> <a href=\"/2024/{}/\">{}</a></p>",
+                slugify(linked),
+                escape(linked.trim())
+            ),
             None => format!("<p>{}</p>", escape(line)),
         })
         .collect();
     let title = escape(title);
-    let og_image = if image_url.is_empty() { String::new() } else { format!("<meta property=\"og:image\" content=\"{}\">", escape(image_url)) };
+    let og_image = if image_url.is_empty() {
+        String::new()
+    } else {
+        format!("<meta property=\"og:image\" content=\"{}\">", escape(image_url))
+    };
     format!(
         r#"<!DOCTYPE html><html lang="id"><head><meta charset="utf-8"><title>{title} - SP NEWS GLOBAL INDONESIA</title>
 <meta property="og:title" content="{title}">{og_image}</head>

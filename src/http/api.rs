@@ -38,7 +38,9 @@ async fn require_admin(State(state): State<HttpState>, request: Request, next: N
         .and_then(|value| value.strip_prefix("Bearer "))
         .map(str::trim);
     match (&state.admin_token, given) {
-        (Some(expected), Some(given)) if bool::from(expected.as_bytes().ct_eq(given.as_bytes())) => Ok(next.run(request).await),
+        (Some(expected), Some(given)) if bool::from(expected.as_bytes().ct_eq(given.as_bytes())) => {
+            Ok(next.run(request).await)
+        }
         _ => Err(ApiError::Unauthorized),
     }
 }
@@ -101,7 +103,10 @@ async fn create_broadcast(
     Ok((StatusCode::ACCEPTED, Json(json!({ "id": id, "recipients": recipients }))))
 }
 
-async fn broadcast_progress(State(state): State<HttpState>, Path(id): Path<i64>) -> Result<impl IntoResponse, ApiError> {
+async fn broadcast_progress(
+    State(state): State<HttpState>,
+    Path(id): Path<i64>,
+) -> Result<impl IntoResponse, ApiError> {
     let progress = state.store.broadcast_progress(id).await?;
     progress.map(Json).ok_or_else(|| ApiError::NotFound(format!("no broadcast {id}")))
 }
@@ -154,14 +159,20 @@ async fn publish_article(
     ApiJson(request): ApiJson<ArticleRequest>,
 ) -> Result<Response, ApiError> {
     match state.publisher.publish_url(request.url.trim()).await {
-        Ok(PublishOutcome::Published { broadcast_id, recipients }) => {
-            Ok((StatusCode::ACCEPTED, Json(json!({ "id": broadcast_id, "recipients": recipients, "duplicate": false }))).into_response())
-        }
+        Ok(PublishOutcome::Published { broadcast_id, recipients }) => Ok((
+            StatusCode::ACCEPTED,
+            Json(json!({ "id": broadcast_id, "recipients": recipients, "duplicate": false })),
+        )
+            .into_response()),
         Ok(PublishOutcome::Duplicate) => {
             Ok((StatusCode::OK, Json(json!({ "duplicate": true, "recipients": 0 }))).into_response())
         }
-        Err(PublishError::BadUrl(url)) => Err(ApiError::Unprocessable(format!("`url` is not an absolute http(s) URL: {url}"))),
-        Err(error @ (PublishError::Fetch(_) | PublishError::NoTitle(_))) => Err(ApiError::BadGateway(error.to_string())),
+        Err(PublishError::BadUrl(url)) => {
+            Err(ApiError::Unprocessable(format!("`url` is not an absolute http(s) URL: {url}")))
+        }
+        Err(error @ (PublishError::Fetch(_) | PublishError::NoTitle(_))) => {
+            Err(ApiError::BadGateway(error.to_string()))
+        }
         Err(PublishError::Internal(error)) => Err(ApiError::Internal(error)),
     }
 }

@@ -55,7 +55,11 @@ impl Default for Renderer {
     }
 }
 
-fn escape_unless_safe(out: &mut minijinja::Output<'_>, _: &minijinja::State<'_, '_>, value: &Value) -> Result<(), minijinja::Error> {
+fn escape_unless_safe(
+    out: &mut minijinja::Output<'_>,
+    _: &minijinja::State<'_, '_>,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
     let text = value.to_string();
     let written = if value.is_safe() { out.write_str(&text) } else { out.write_str(&html::escape(&text)) };
     written.map_err(|_| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "cannot write the message"))
@@ -149,7 +153,10 @@ mod tests {
     #[test]
     fn an_article_shows_title_summary_and_link() {
         let message = article("Judul", "Ringkasan.", "https://example.org/a");
-        assert_eq!(message, "<b>Judul</b>\n\nRingkasan.\n\n<a href=\"https://example.org/a\">https://example.org/a</a>");
+        assert_eq!(
+            message,
+            "<b>Judul</b>\n\nRingkasan.\n\n<a href=\"https://example.org/a\">https://example.org/a</a>"
+        );
     }
 
     #[test]

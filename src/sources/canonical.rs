@@ -3,7 +3,8 @@
 use url::Url;
 
 /// Query parameters that only track where a click came from.
-const TRACKING_PARAMETERS: &[&str] = &["fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "ref", "amp"];
+const TRACKING_PARAMETERS: &[&str] =
+    &["fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "ref", "amp"];
 
 /// The URL without its fragment, tracking parameters (utm_* and friends) and default port, or
 /// None when `link` is not an absolute http(s) URL.

@@ -34,7 +34,8 @@ impl Fetched {
             .as_deref()
             .and_then(|ct| ct.split(';').find_map(|part| part.trim().strip_prefix("charset=")))
             .map(|c| c.trim_matches('"'));
-        let encoding = charset.and_then(|c| encoding_rs::Encoding::for_label(c.as_bytes())).unwrap_or(encoding_rs::UTF_8);
+        let encoding =
+            charset.and_then(|c| encoding_rs::Encoding::for_label(c.as_bytes())).unwrap_or(encoding_rs::UTF_8);
         encoding.decode(&self.body).0.into_owned()
     }
 }
@@ -93,8 +94,10 @@ impl Fetcher {
         if !response.status().is_success() {
             return Err(FetchError::Status(response.status()));
         }
-        let header_text = |name| response.headers().get(name).and_then(|v: &header::HeaderValue| v.to_str().ok()).map(str::to_owned);
-        let validators = Validators { etag: header_text(header::ETAG), last_modified: header_text(header::LAST_MODIFIED) };
+        let header_text =
+            |name| response.headers().get(name).and_then(|v: &header::HeaderValue| v.to_str().ok()).map(str::to_owned);
+        let validators =
+            Validators { etag: header_text(header::ETAG), last_modified: header_text(header::LAST_MODIFIED) };
         let content_type = header_text(header::CONTENT_TYPE);
         let final_url = response.url().to_string();
         if response.content_length().is_some_and(|length| length > MAX_BODY_BYTES as u64) {

@@ -48,14 +48,15 @@ fn item_of_entry(entry: Entry) -> Option<FeedItem> {
         .map(|l| l.href.trim().to_owned());
     let key = Some(entry.id.trim().to_owned()).filter(|id| !id.is_empty()).or_else(|| link.clone())?;
     let summary_html = entry.summary.as_ref().map(|s| s.content.clone());
-    let title = entry
-        .title
-        .as_ref()
-        .map(plain_title)
-        .filter(|t| !t.is_empty())
-        .or_else(|| summary_html.as_deref().map(html_to_text).map(|t| crate::article::summary::cut_at_word(&t, 100)))?;
+    let title =
+        entry.title.as_ref().map(plain_title).filter(|t| !t.is_empty()).or_else(|| {
+            summary_html.as_deref().map(html_to_text).map(|t| crate::article::summary::cut_at_word(&t, 100))
+        })?;
     let image_url = entry.media.iter().find_map(|media| {
-        media.content.iter().find_map(|c| c.url.as_ref().map(|u| u.to_string()))
+        media
+            .content
+            .iter()
+            .find_map(|c| c.url.as_ref().map(|u| u.to_string()))
             .or_else(|| media.thumbnails.first().map(|t| t.image.uri.clone()))
     });
     Some(FeedItem {
@@ -70,7 +71,11 @@ fn item_of_entry(entry: Entry) -> Option<FeedItem> {
 }
 
 fn plain_title(title: &Text) -> String {
-    if title.content_type.subty() == "html" { html_to_text(&title.content) } else { normalize_whitespace(&title.content) }
+    if title.content_type.subty() == "html" {
+        html_to_text(&title.content)
+    } else {
+        normalize_whitespace(&title.content)
+    }
 }
 
 /// The text of an HTML snippet: tags gone, entities decoded, whitespace folded.
@@ -122,7 +127,9 @@ pub fn parse_wordpress(body: &[u8]) -> Result<Vec<FeedItem>, ParseError> {
             summary_html: post.excerpt.map(|e| e.rendered),
             image_url: None,
             published_at: post.date_gmt.and_then(|d| {
-                chrono::NaiveDateTime::parse_from_str(&d, "%Y-%m-%dT%H:%M:%S").ok().map(|t| t.and_utc().timestamp_millis())
+                chrono::NaiveDateTime::parse_from_str(&d, "%Y-%m-%dT%H:%M:%S")
+                    .ok()
+                    .map(|t| t.and_utc().timestamp_millis())
             }),
         })
         .filter(|item| !item.title.is_empty())

@@ -4,7 +4,11 @@
 
 use std::sync::Arc;
 
-use super::{Fetcher, canonical::canonical_url, parse::{FeedItem, html_to_text}};
+use super::{
+    Fetcher,
+    canonical::canonical_url,
+    parse::{FeedItem, html_to_text},
+};
 use crate::{
     article::{PageArticle, Summarizer},
     delivery::DeliveryEngine,
@@ -50,7 +54,8 @@ impl Publisher {
     /// Publishes a new item of a watched source. The summary comes from the feed's full content
     /// when it has prose, else from the article's page, else from the feed's excerpt.
     pub async fn publish_item(&self, source: &SourceRecord, item: FeedItem) -> anyhow::Result<PublishOutcome> {
-        let mut summary = item.content_html.as_deref().and_then(|html| self.summarizer.summarize_html(&item.title, html));
+        let mut summary =
+            item.content_html.as_deref().and_then(|html| self.summarizer.summarize_html(&item.title, html));
         let mut image_url = item.image_url.clone();
         if summary.is_none()
             && let Some(link) = &item.link
@@ -63,7 +68,9 @@ impl Publisher {
             image_url = image_url.or(page.image_url);
         }
         let summary = summary.or_else(|| {
-            item.summary_html.as_deref().and_then(|html| self.summarizer.summarize_text(&item.title, &html_to_text(html)))
+            item.summary_html
+                .as_deref()
+                .and_then(|html| self.summarizer.summarize_text(&item.title, &html_to_text(html)))
         });
         let article = NewArticle {
             source_id: Some(source.id),
@@ -110,7 +117,8 @@ impl Publisher {
     }
 
     async fn publish(&self, article: NewArticle, created_by: &str) -> anyhow::Result<PublishOutcome> {
-        let view = ArticleView { title: &article.title, summary: article.summary.as_deref(), url: article.url.as_deref() };
+        let view =
+            ArticleView { title: &article.title, summary: article.summary.as_deref(), url: article.url.as_deref() };
         let broadcast = NewBroadcast {
             kind: BroadcastKind::Article,
             body_html: self.renderer.article(&view, TEXT_LIMIT)?,

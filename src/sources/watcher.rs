@@ -81,7 +81,12 @@ impl Watcher {
                 tracing::debug!(source = source.name, ?report, "polled");
                 let next = now_ms() + interval_ms;
                 if let Err(error) = store
-                    .record_poll_success(source.id, validators.etag.as_deref(), validators.last_modified.as_deref(), next)
+                    .record_poll_success(
+                        source.id,
+                        validators.etag.as_deref(),
+                        validators.last_modified.as_deref(),
+                        next,
+                    )
                     .await
                 {
                     tracing::error!(%error, source = source.name, "cannot record a poll");
@@ -89,9 +94,17 @@ impl Watcher {
             }
             Err(error) => {
                 self.publisher.metrics.source_polled(&source.name, "error");
-                let backoff = interval_ms.saturating_mul(1 << source.consecutive_failures.clamp(0, 12)).min(MAX_BACKOFF_MS);
-                tracing::warn!(source = source.name, error = format!("{error:#}"), retry_in_secs = backoff / 1000, "poll failed");
-                if let Err(error) = store.record_poll_failure(source.id, &format!("{error:#}"), now_ms() + backoff).await {
+                let backoff =
+                    interval_ms.saturating_mul(1 << source.consecutive_failures.clamp(0, 12)).min(MAX_BACKOFF_MS);
+                tracing::warn!(
+                    source = source.name,
+                    error = format!("{error:#}"),
+                    retry_in_secs = backoff / 1000,
+                    "poll failed"
+                );
+                if let Err(error) =
+                    store.record_poll_failure(source.id, &format!("{error:#}"), now_ms() + backoff).await
+                {
                     tracing::error!(%error, source = source.name, "cannot record a failed poll");
                 }
             }
@@ -107,7 +120,9 @@ impl Watcher {
         };
         let validators = Validators { etag: source.etag.clone(), last_modified: source.last_modified.clone() };
         let fetched = match self.publisher.fetcher.get(&url, &validators).await? {
-            FetchOutcome::NotModified => return Ok((PollReport { not_modified: true, ..PollReport::default() }, validators)),
+            FetchOutcome::NotModified => {
+                return Ok((PollReport { not_modified: true, ..PollReport::default() }, validators));
+            }
             FetchOutcome::Fetched(fetched) => fetched,
         };
         let items = match source.kind.as_str() {

@@ -120,11 +120,12 @@ impl Store {
     /// discarded), so a double tap never sends twice.
     pub async fn confirm_draft(&self, id: i64) -> StoreResult<Option<i64>> {
         let mut tx = self.begin_write().await?;
-        let kind: Option<String> =
-            sqlx::query_scalar("UPDATE broadcasts SET status = 'sending' WHERE id = ?1 AND status = 'draft' RETURNING kind")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let kind: Option<String> = sqlx::query_scalar(
+            "UPDATE broadcasts SET status = 'sending' WHERE id = ?1 AND status = 'draft' RETURNING kind",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
         let Some(kind) = kind else { return Ok(None) };
         let priority = if kind == "breaking" { Priority::Breaking } else { Priority::Article };
         let recipients = fan_out(&mut tx, id, priority).await?;

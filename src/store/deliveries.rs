@@ -15,28 +15,17 @@ pub struct ClaimedDelivery {
     pub subscriber_id: i64,
     pub attempts: i64,
     pub chat_id: i64,
-    #[sqlx(try_from = "String")]
-    pub chat_kind: ChatKindColumn,
+    /// The subscriber's chat kind as stored; see [`ClaimedDelivery::chat_kind`].
+    pub chat_kind: String,
     pub subscriber_active: bool,
     pub body_html: String,
     pub link_url: Option<String>,
     pub image_url: Option<String>,
 }
 
-/// The `kind` column, read into a [`ChatKind`].
-#[derive(Debug, Clone, Copy)]
-pub struct ChatKindColumn(pub ChatKind);
-
-impl TryFrom<String> for ChatKindColumn {
-    type Error = std::convert::Infallible;
-    fn try_from(kind: String) -> Result<Self, Self::Error> {
-        Ok(ChatKindColumn(ChatKind::parse(&kind)))
-    }
-}
-
 impl ClaimedDelivery {
     pub fn chat_kind(&self) -> ChatKind {
-        self.chat_kind.0
+        ChatKind::parse(&self.chat_kind)
     }
 }
 
@@ -69,7 +58,7 @@ impl Store {
     pub async fn claim_due_deliveries(&self, limit: i64, lease_ms: i64) -> StoreResult<Vec<ClaimedDelivery>> {
         let now = now_ms();
         sqlx::query_as(
-            "UPDATE deliveries SET due_at = ?1 + ?2
+            "UPDATE deliveries SET due_at = ?1 + ?2, claimed_at = ?1
              WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND due_at <= ?1
                           ORDER BY priority, due_at LIMIT ?3)
              RETURNING id, broadcast_id, subscriber_id, attempts,
@@ -99,6 +88,19 @@ impl Store {
         tx.commit().await
     }
 
+    /// Makes every claimed delivery due at once. Only for start-up, when no other worker can
+    /// hold a claim: what a crashed process had in flight is sent again without waiting out its
+    /// lease. Returns how many were released.
+    pub async fn release_claims(&self) -> StoreResult<u64> {
+        let released = sqlx::query(
+            "UPDATE deliveries SET due_at = ?1, claimed_at = NULL WHERE status = 'pending' AND claimed_at IS NOT NULL",
+        )
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(released.rows_affected())
+    }
+
     /// Deliveries waiting to be sent, for metrics.
     pub async fn count_pending_deliveries(&self) -> StoreResult<i64> {
         sqlx::query_scalar("SELECT COUNT(*) FROM deliveries WHERE status = 'pending'").fetch_one(&self.pool).await
@@ -106,9 +108,7 @@ impl Store {
 
     /// The soonest time any pending delivery becomes due, so idle workers know when to wake.
     pub async fn next_due_at(&self) -> StoreResult<Option<i64>> {
-        sqlx::query_scalar("SELECT MIN(due_at) FROM deliveries WHERE status = 'pending'")
-            .fetch_one(&self.pool)
-            .await
+        sqlx::query_scalar("SELECT MIN(due_at) FROM deliveries WHERE status = 'pending'").fetch_one(&self.pool).await
     }
 }
 
@@ -117,24 +117,24 @@ async fn record_outcome(tx: &mut Transaction<'_, Sqlite>, outcome: &DeliveryOutc
     let now = now_ms();
     let query = match &outcome.kind {
         OutcomeKind::Sent { message_id } => sqlx::query(
-            "UPDATE deliveries SET status = 'sent', attempts = attempts + 1, message_id = ?2, sent_at = ?3,
+            "UPDATE deliveries SET claimed_at = NULL, status = 'sent', attempts = attempts + 1, message_id = ?2, sent_at = ?3,
                  last_error = NULL WHERE id = ?1",
         )
         .bind(id)
         .bind(message_id)
         .bind(now),
         OutcomeKind::Deferred { due_at } => {
-            sqlx::query("UPDATE deliveries SET due_at = ?2 WHERE id = ?1 AND status = 'pending'").bind(id).bind(due_at)
+            sqlx::query("UPDATE deliveries SET claimed_at = NULL, due_at = ?2 WHERE id = ?1 AND status = 'pending'").bind(id).bind(due_at)
         }
         OutcomeKind::Retry { due_at, error } => sqlx::query(
-            "UPDATE deliveries SET attempts = attempts + 1, due_at = ?2, last_error = ?3
+            "UPDATE deliveries SET claimed_at = NULL, attempts = attempts + 1, due_at = ?2, last_error = ?3
              WHERE id = ?1 AND status = 'pending'",
         )
         .bind(id)
         .bind(due_at)
         .bind(error),
         OutcomeKind::Failed { error } => {
-            sqlx::query("UPDATE deliveries SET status = 'failed', attempts = attempts + 1, last_error = ?2 WHERE id = ?1")
+            sqlx::query("UPDATE deliveries SET claimed_at = NULL, status = 'failed', attempts = attempts + 1, last_error = ?2 WHERE id = ?1")
                 .bind(id)
                 .bind(error)
         }
@@ -145,14 +145,14 @@ async fn record_outcome(tx: &mut Transaction<'_, Sqlite>, outcome: &DeliveryOutc
                 .bind(now)
                 .execute(&mut **tx)
                 .await?;
-            sqlx::query("UPDATE deliveries SET status = 'failed', attempts = attempts + 1, last_error = ?2 WHERE id = ?1")
+            sqlx::query("UPDATE deliveries SET claimed_at = NULL, status = 'failed', attempts = attempts + 1, last_error = ?2 WHERE id = ?1")
                 .bind(id)
                 .bind(format!("chat is gone: {reason}"))
         }
         OutcomeKind::ChatMoved { chat_id, new_chat_id } => {
             move_chat(tx, *chat_id, *new_chat_id).await?;
             sqlx::query(
-                "UPDATE deliveries SET attempts = attempts + 1, due_at = ?2, last_error = 'group moved to a supergroup'
+                "UPDATE deliveries SET claimed_at = NULL, attempts = attempts + 1, due_at = ?2, last_error = 'group moved to a supergroup'
                  WHERE id = ?1 AND status = 'pending'",
             )
             .bind(id)
@@ -183,4 +183,104 @@ async fn move_chat(tx: &mut Transaction<'_, Sqlite>, chat_id: i64, new_chat_id: 
             .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{BroadcastKind, NewBroadcast, NewSubscriber, test_store};
+
+    async fn store_with_readers(count: i64) -> (Store, tempfile::TempDir) {
+        let (store, dir) = test_store().await;
+        for chat_id in 1..=count {
+            let reader = NewSubscriber {
+                chat_id,
+                kind: ChatKind::Private,
+                username: None,
+                display_name: None,
+                language_code: None,
+            };
+            store.subscribe(&reader).await.unwrap();
+        }
+        (store, dir)
+    }
+
+    fn breaking(text: &str) -> NewBroadcast {
+        NewBroadcast {
+            kind: BroadcastKind::Breaking,
+            body_html: text.into(),
+            link_url: None,
+            image_url: None,
+            created_by: "test".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_broadcast_fans_out_one_row_per_active_reader() {
+        let (store, _dir) = store_with_readers(3).await;
+        store.deactivate_chat(2, "stopped").await.unwrap();
+        let (id, recipients) = store.create_broadcast(&breaking("x")).await.unwrap();
+        assert_eq!(recipients, 2);
+        assert_eq!(store.broadcast_progress(id).await.unwrap().unwrap().pending, 2);
+    }
+
+    #[tokio::test]
+    async fn a_claimed_delivery_is_not_claimed_again_until_its_lease_expires() {
+        let (store, _dir) = store_with_readers(1).await;
+        store.create_broadcast(&breaking("x")).await.unwrap();
+        assert_eq!(store.claim_due_deliveries(10, 60_000).await.unwrap().len(), 1);
+        assert!(store.claim_due_deliveries(10, 60_000).await.unwrap().is_empty(), "the lease holds it");
+
+        let (store, _dir) = store_with_readers(1).await;
+        store.create_broadcast(&breaking("x")).await.unwrap();
+        store.claim_due_deliveries(10, 1).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        assert_eq!(store.claim_due_deliveries(10, 60_000).await.unwrap().len(), 1, "a dead worker's claim expires");
+    }
+
+    #[tokio::test]
+    async fn claims_left_by_a_crash_are_released_at_start() {
+        let (store, _dir) = store_with_readers(2).await;
+        store.create_broadcast(&breaking("x")).await.unwrap();
+        store.claim_due_deliveries(10, 60_000).await.unwrap();
+        assert_eq!(store.release_claims().await.unwrap(), 2);
+        assert_eq!(store.claim_due_deliveries(10, 60_000).await.unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn higher_priority_deliveries_are_claimed_first() {
+        let (store, _dir) = store_with_readers(1).await;
+        let article = NewBroadcast { kind: BroadcastKind::Article, ..breaking("article") };
+        store.create_broadcast(&article).await.unwrap();
+        let (urgent, _) = store.create_broadcast(&breaking("urgent")).await.unwrap();
+        let claimed = store.claim_due_deliveries(1, 60_000).await.unwrap();
+        assert_eq!(claimed[0].broadcast_id, urgent);
+    }
+
+    #[tokio::test]
+    async fn outcomes_are_recorded_with_attempts_and_the_last_error() {
+        let (store, _dir) = store_with_readers(2).await;
+        let (id, _) = store.create_broadcast(&breaking("x")).await.unwrap();
+        let claimed = store.claim_due_deliveries(10, 60_000).await.unwrap();
+        let outcomes = [
+            DeliveryOutcome { delivery_id: claimed[0].id, kind: OutcomeKind::Sent { message_id: 9 } },
+            DeliveryOutcome {
+                delivery_id: claimed[1].id,
+                kind: OutcomeKind::ChatGone { chat_id: claimed[1].chat_id, reason: "blocked".into() },
+            },
+        ];
+        store.record_outcomes(&outcomes).await.unwrap();
+        let progress = store.broadcast_progress(id).await.unwrap().unwrap();
+        assert_eq!((progress.sent, progress.failed, progress.pending), (1, 1, 0));
+        assert!(!store.is_active_subscriber(claimed[1].chat_id).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_draft_confirmed_twice_is_queued_once() {
+        let (store, _dir) = store_with_readers(2).await;
+        let id = store.create_draft(&breaking("x")).await.unwrap();
+        assert_eq!(store.confirm_draft(id).await.unwrap(), Some(2));
+        assert_eq!(store.confirm_draft(id).await.unwrap(), None);
+        assert_eq!(store.count_pending_deliveries().await.unwrap(), 2);
+    }
 }

@@ -44,10 +44,7 @@ impl Store {
             .busy_timeout(Duration::from_secs(10));
         // An in-memory database exists once per connection, so it must have exactly one.
         let max_connections = if url.contains(":memory:") { 1 } else { 8 };
-        let pool = SqlitePoolOptions::new()
-            .max_connections(max_connections)
-            .connect_with(options)
-            .await?;
+        let pool = SqlitePoolOptions::new().max_connections(max_connections).connect_with(options).await?;
         Ok(Store { pool })
     }
 
@@ -76,10 +73,7 @@ impl Store {
 
 /// The current time as unix milliseconds, the unit of every timestamp column.
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()
 }
 
 #[cfg(test)]

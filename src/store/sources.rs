@@ -19,10 +19,11 @@ pub struct SourceRecord {
     pub consecutive_failures: i64,
     pub last_error: Option<String>,
     pub next_poll_at: i64,
+    pub last_polled_at: Option<i64>,
 }
 
 const SOURCE_COLUMNS: &str = "id, name, url, kind, poll_interval_secs, primed, etag, last_modified, \
-     consecutive_failures, last_error, next_poll_at";
+     consecutive_failures, last_error, next_poll_at, last_polled_at";
 
 impl Store {
     /// Makes the table match the config: sources are upserted by name, and config sources no
@@ -107,6 +108,23 @@ impl Store {
         .execute(&self.pool)
         .await
         .map(|_| ())
+    }
+
+    /// One source by name, enabled or not.
+    pub async fn source(&self, name: &str) -> StoreResult<Option<SourceRecord>> {
+        sqlx::query_as(&format!("SELECT {SOURCE_COLUMNS} FROM sources WHERE name = ?1"))
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    /// Makes a source due at once; false when there is no such enabled source.
+    pub async fn poll_source_now(&self, name: &str) -> StoreResult<bool> {
+        let result = sqlx::query("UPDATE sources SET next_poll_at = 0 WHERE name = ?1 AND enabled = 1")
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected() > 0)
     }
 
     /// How many enabled sources are failing right now, for metrics.

@@ -5,7 +5,11 @@ use std::sync::Arc;
 use teloxide::{dispatching::UpdateHandler, prelude::*, utils::command::BotCommands};
 
 use super::{Editors, editors, readers};
-use crate::{delivery::{DeliveryEngine, Pacer}, render::Renderer, store::Store};
+use crate::{
+    delivery::{DeliveryEngine, Pacer},
+    render::Renderer,
+    store::Store,
+};
 
 /// Every command kabar understands.
 #[derive(BotCommands, Clone, Debug, PartialEq, Eq)]

@@ -50,7 +50,10 @@ pub async fn breaking(bot: &Bot, message: &Message, context: &BotContext, text: 
     let id = context.store.create_draft(&draft).await?;
     let readers = context.store.count_active_subscribers().await?;
     let buttons = InlineKeyboardMarkup::new([[
-        InlineKeyboardButton::callback(locale::text(language, "button_send", &[("count", &readers)]), format!("{SEND}{id}")),
+        InlineKeyboardButton::callback(
+            locale::text(language, "button_send", &[("count", &readers)]),
+            format!("{SEND}{id}"),
+        ),
         InlineKeyboardButton::callback(say("button_cancel"), format!("{CANCEL}{id}")),
     ]]);
     reply(bot, context, &message.chat, body_html, Some(ReplyMarkup::InlineKeyboard(buttons))).await?;
@@ -75,11 +78,9 @@ pub async fn on_button(bot: Bot, query: CallbackQuery, context: Arc<BotContext>)
             tracing::info!(broadcast = id, recipients = count, editor = query.from.id.0, "breaking news confirmed");
             locale::text(language, "breaking_sending", &[("count", &count), ("id", &id)])
         }),
-        Action::Cancel => context
-            .store
-            .discard_draft(id)
-            .await?
-            .then(|| locale::text(language, "breaking_cancelled", &[])),
+        Action::Cancel => {
+            context.store.discard_draft(id).await?.then(|| locale::text(language, "breaking_cancelled", &[]))
+        }
     };
     let answer = outcome.clone().unwrap_or_else(|| locale::text(language, "breaking_already_handled", &[]));
     bot.answer_callback_query(query.id.clone()).text(strip_markup(&answer)).await?;

@@ -74,12 +74,17 @@ pub async fn reply(
 /// Registers the command menu in English (the default) and Indonesian.
 pub async fn register_commands(bot: &Bot) -> ResponseResult<()> {
     for language in ["en", "id"] {
-        let commands: Vec<BotCommand> = [("start", "command_start"), ("stop", "command_stop"), ("help", "command_help")]
-            .into_iter()
-            .map(|(name, key)| BotCommand::new(name, locale::text(language, key, &[])))
-            .collect();
+        let commands: Vec<BotCommand> =
+            [("start", "command_start"), ("stop", "command_stop"), ("help", "command_help")]
+                .into_iter()
+                .map(|(name, key)| BotCommand::new(name, locale::text(language, key, &[])))
+                .collect();
         let request = bot.set_my_commands(commands).scope(BotCommandScope::Default);
-        if language == "en" { request.await?; } else { request.language_code(language).await?; }
+        if language == "en" {
+            request.await?;
+        } else {
+            request.language_code(language).await?;
+        }
     }
     debug_assert!(Command::descriptions().to_string().contains("start"));
     Ok(())

@@ -49,7 +49,9 @@ pub fn classify(error: RequestError) -> SendFailure {
         RequestError::Api(api) => classify_api(api),
         RequestError::Network(error) => SendFailure::Temporary(format!("network: {error}")),
         // A proxy in front of the Bot API answers 502 with an HTML page: passing, not final.
-        RequestError::InvalidJson { .. } => SendFailure::Temporary("the Bot API answered with something other than JSON".into()),
+        RequestError::InvalidJson { .. } => {
+            SendFailure::Temporary("the Bot API answered with something other than JSON".into())
+        }
         RequestError::Io(error) => SendFailure::Temporary(format!("i/o: {error}")),
     }
 }
@@ -89,18 +91,22 @@ mod tests {
 
     #[test]
     fn a_migrated_group_moves() {
-        assert_eq!(classify(RequestError::MigrateToChatId(ChatId(-100_42))), SendFailure::ChatMoved(-100_42));
+        assert_eq!(classify(RequestError::MigrateToChatId(ChatId(-1_000_042))), SendFailure::ChatMoved(-1_000_042));
     }
 
     #[test]
     fn bad_markup_is_rejected_for_good() {
-        let failure = classify(RequestError::Api(ApiError::CantParseEntities("Bad Request: can't parse entities".into())));
+        let failure =
+            classify(RequestError::Api(ApiError::CantParseEntities("Bad Request: can't parse entities".into())));
         assert!(matches!(failure, SendFailure::Rejected(_)));
         assert!(matches!(classify(RequestError::Api(ApiError::MessageIsTooLong)), SendFailure::Rejected(_)));
     }
 
     #[test]
     fn an_unrecognised_error_is_retried() {
-        assert!(matches!(classify(RequestError::Api(ApiError::Unknown("Internal Server Error".into()))), SendFailure::Temporary(_)));
+        assert!(matches!(
+            classify(RequestError::Api(ApiError::Unknown("Internal Server Error".into()))),
+            SendFailure::Temporary(_)
+        ));
     }
 }

@@ -26,13 +26,10 @@ async fn main() {
         workers.spawn(async move {
             for n in (worker..MESSAGES).step_by(CONCURRENCY) {
                 let chat = ChatId(1 + n as i64 % READERS);
-                bot.send_message(
-                    chat,
-                    "<b>Headline</b>: a summary &amp; a <a href=\"https://example.com/a\">link</a>",
-                )
-                .parse_mode(ParseMode::Html)
-                .await
-                .expect("unlimited sandbox accepts every message");
+                bot.send_message(chat, "<b>Headline</b>: a summary &amp; a <a href=\"https://example.com/a\">link</a>")
+                    .parse_mode(ParseMode::Html)
+                    .await
+                    .expect("unlimited sandbox accepts every message");
             }
         });
     }
@@ -42,7 +39,5 @@ async fn main() {
     let elapsed = started.elapsed();
     let rate = MESSAGES as f64 / elapsed.as_secs_f64();
     assert_eq!(sandbox.sent().len(), MESSAGES);
-    println!(
-        "{MESSAGES} sendMessage calls in {elapsed:.2?}: {rate:.0} per second ({CONCURRENCY} concurrent)"
-    );
+    println!("{MESSAGES} sendMessage calls in {elapsed:.2?}: {rate:.0} per second ({CONCURRENCY} concurrent)");
 }

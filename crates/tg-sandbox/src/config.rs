@@ -115,10 +115,7 @@ impl Default for SandboxConfig {
 impl SandboxConfig {
     /// Telegram's limits switched off (text limits stay), for engine benchmarks.
     pub fn unlimited() -> Self {
-        SandboxConfig {
-            limits: Limits::unlimited(),
-            ..SandboxConfig::default()
-        }
+        SandboxConfig { limits: Limits::unlimited(), ..SandboxConfig::default() }
     }
 
     /// The same configuration with another token; its numeric prefix becomes the bot's id.
@@ -129,10 +126,6 @@ impl SandboxConfig {
 
     /// The bot's user id: the token's numeric prefix, as in real tokens.
     pub fn bot_id(&self) -> i64 {
-        self.token
-            .split(':')
-            .next()
-            .and_then(|id| id.parse().ok())
-            .unwrap_or(123_456)
+        self.token.split(':').next().and_then(|id| id.parse().ok()).unwrap_or(123_456)
     }
 }

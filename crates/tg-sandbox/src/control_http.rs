@@ -37,11 +37,7 @@ pub(crate) fn router() -> Router<Sandbox> {
 fn answer(result: Result<Value, ControlError>) -> Response {
     match result {
         Ok(result) => Json(json!({"ok": true, "result": result})).into_response(),
-        Err(err) => (
-            StatusCode::BAD_REQUEST,
-            Json(json!({"ok": false, "description": err.0})),
-        )
-            .into_response(),
+        Err(err) => (StatusCode::BAD_REQUEST, Json(json!({"ok": false, "description": err.0}))).into_response(),
     }
 }
 
@@ -54,17 +50,12 @@ async fn add_user(State(sb): State<Sandbox>, Json(user): Json<NewUser>) -> Respo
     done(Ok(()))
 }
 
-async fn user_action(
-    State(sb): State<Sandbox>,
-    Path((id, action)): Path<(i64, String)>,
-) -> Response {
+async fn user_action(State(sb): State<Sandbox>, Path((id, action)): Path<(i64, String)>) -> Response {
     done(match action.as_str() {
         "block" => sb.block_bot(id),
         "unblock" => sb.unblock_bot(id),
         "deactivate" => sb.deactivate_user(id),
-        other => Err(ControlError(format!(
-            "unknown action {other}; use block, unblock or deactivate"
-        ))),
+        other => Err(ControlError(format!("unknown action {other}; use block, unblock or deactivate"))),
     })
 }
 
@@ -77,11 +68,7 @@ struct Migration {
     supergroup_id: i64,
 }
 
-async fn migrate(
-    State(sb): State<Sandbox>,
-    Path(id): Path<i64>,
-    Json(m): Json<Migration>,
-) -> Response {
+async fn migrate(State(sb): State<Sandbox>, Path(id): Path<i64>, Json(m): Json<Migration>) -> Response {
     done(sb.migrate_group(id, m.supergroup_id))
 }
 
@@ -91,11 +78,7 @@ struct BotStatus {
     by: i64,
 }
 
-async fn bot_status(
-    State(sb): State<Sandbox>,
-    Path(id): Path<i64>,
-    Json(s): Json<BotStatus>,
-) -> Response {
+async fn bot_status(State(sb): State<Sandbox>, Path(id): Path<i64>, Json(s): Json<BotStatus>) -> Response {
     done(sb.set_bot_status(id, s.status, s.by))
 }
 

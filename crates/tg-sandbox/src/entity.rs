@@ -60,9 +60,7 @@ pub(crate) fn is_space(b: u8) -> bool {
 /// Length in UTF-16 code units, the unit of Telegram's limits and entity offsets.
 pub fn utf16_len(text: &str) -> usize {
     // Every char is one unit except those outside the BMP (4-byte UTF-8), which are two.
-    text.bytes()
-        .map(|b| usize::from(b & 0xC0 != 0x80) + usize::from(b >= 0xF0))
-        .sum()
+    text.bytes().map(|b| usize::from(b & 0xC0 != 0x80) + usize::from(b >= 0xF0)).sum()
 }
 
 /// Strips the leading and trailing whitespace Telegram strips, moving entities to match.

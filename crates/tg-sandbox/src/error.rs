@@ -30,8 +30,7 @@ pub(crate) mod msg {
         the message";
     pub const NO_MESSAGE_ID: &str = "Bad Request: message identifier is not specified";
     pub const REPLY_NOT_FOUND: &str = "Bad Request: message to be replied not found";
-    pub const QUERY_INVALID: &str =
-        "Bad Request: query is too old and response timeout expired or query id is invalid";
+    pub const QUERY_INVALID: &str = "Bad Request: query is too old and response timeout expired or query id is invalid";
     pub const BUTTON_DATA_INVALID: &str = "Bad Request: BUTTON_DATA_INVALID";
     pub const BUTTON_URL_INVALID: &str = "Bad Request: BUTTON_URL_INVALID";
     pub const TEXT_BUTTONS: &str = "Bad Request: can't parse inline keyboard button: Text buttons \
@@ -42,10 +41,8 @@ pub(crate) mod msg {
     pub const WRONG_FILE: &str = "Bad Request: wrong file identifier/HTTP URL specified";
     pub const COMMAND_INVALID: &str = "Bad Request: BOT_COMMAND_INVALID";
     pub const COMMAND_DESCRIPTION_INVALID: &str = "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID";
-    pub const NO_ADMINS_IN_PRIVATE: &str =
-        "Bad Request: there are no administrators in the private chat";
-    pub const NEED_ADMIN_IN_CHANNEL: &str =
-        "Bad Request: need administrator rights in the channel chat";
+    pub const NO_ADMINS_IN_PRIVATE: &str = "Bad Request: there are no administrators in the private chat";
+    pub const NEED_ADMIN_IN_CHANNEL: &str = "Bad Request: need administrator rights in the channel chat";
     pub const WEBHOOK_ACTIVE: &str = "Conflict: can't use getUpdates method while webhook is \
         active; use deleteWebhook to delete the webhook first";
     pub const TERMINATED: &str = "Conflict: terminated by other getUpdates request; make sure \
@@ -63,12 +60,7 @@ pub(crate) struct ApiError {
 
 impl ApiError {
     fn new(status: StatusCode, description: impl Into<Cow<'static, str>>) -> Self {
-        ApiError {
-            status,
-            description: description.into(),
-            retry_after: None,
-            migrate_to: None,
-        }
+        ApiError { status, description: description.into(), retry_after: None, migrate_to: None }
     }
 
     /// 400 with the full description (it already starts with "Bad Request: ").
@@ -98,10 +90,7 @@ impl ApiError {
 
     /// 429 asking the bot to wait `seconds`.
     pub fn too_many_requests(seconds: u32) -> Self {
-        let mut err = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            format!("Too Many Requests: retry after {seconds}"),
-        );
+        let mut err = ApiError::new(StatusCode::TOO_MANY_REQUESTS, format!("Too Many Requests: retry after {seconds}"));
         err.retry_after = Some(seconds);
         err
     }
@@ -143,12 +132,8 @@ impl IntoResponse for ApiError {
             (None, Some(to)) => Some(ErrorParameters::MigrateToChatId(to)),
             (None, None) => None,
         };
-        let body = ErrorBody {
-            ok: false,
-            error_code: self.status.as_u16(),
-            description: &self.description,
-            parameters,
-        };
+        let body =
+            ErrorBody { ok: false, error_code: self.status.as_u16(), description: &self.description, parameters };
         json_response(self.status, serde_json::to_vec(&body).unwrap_or_default())
     }
 }

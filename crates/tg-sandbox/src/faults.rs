@@ -41,11 +41,7 @@ impl Faults {
             return;
         }
         let mut rules = self.rules.lock().unwrap_or_else(|e| e.into_inner());
-        rules.push(Rule {
-            fault,
-            remaining: count,
-            method: method.map(str::to_ascii_lowercase),
-        });
+        rules.push(Rule { fault, remaining: count, method: method.map(str::to_ascii_lowercase) });
         self.armed.store(true, Ordering::Release);
     }
 
@@ -60,11 +56,7 @@ impl Faults {
             return None;
         }
         let mut rules = self.rules.lock().unwrap_or_else(|e| e.into_inner());
-        let applies = |r: &Rule| {
-            r.method
-                .as_deref()
-                .is_none_or(|m| m.eq_ignore_ascii_case(method))
-        };
+        let applies = |r: &Rule| r.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method));
         let index = rules.iter().position(applies)?;
         let rule = &mut rules[index];
         rule.remaining -= 1;
@@ -82,12 +74,10 @@ impl Faults {
 /// The answer a failing request gets.
 pub(crate) fn fault_response(fault: &Fault) -> Option<Response> {
     match fault {
-        Fault::InternalError => Some(
-            crate::error::json_response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                br#"{"ok":false,"error_code":500,"description":"Internal Server Error"}"#.to_vec(),
-            ),
-        ),
+        Fault::InternalError => Some(crate::error::json_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            br#"{"ok":false,"error_code":500,"description":"Internal Server Error"}"#.to_vec(),
+        )),
         Fault::BadGateway => Some(
             (
                 StatusCode::BAD_GATEWAY,

@@ -40,10 +40,7 @@ struct OpenTag {
 /// Telegram. The text is not trimmed here; see [`trim`].
 pub fn parse_html(source: &str, strict_ampersand: bool) -> Result<FormattedText, String> {
     let bytes = source.as_bytes();
-    let mut out = FormattedText {
-        text: String::with_capacity(source.len()),
-        entities: Vec::new(),
-    };
+    let mut out = FormattedText { text: String::with_capacity(source.len()), entities: Vec::new() };
     let mut utf16 = 0usize;
     let mut stack: Vec<OpenTag> = Vec::new();
     let mut i = 0;
@@ -56,9 +53,7 @@ pub fn parse_html(source: &str, strict_ampersand: bool) -> Result<FormattedText,
                     i = next;
                 }
                 None if strict_ampersand => {
-                    return Err(format!(
-                        "Character '&' at byte offset {i} must be escaped as \"&amp;\""
-                    ));
+                    return Err(format!("Character '&' at byte offset {i} must be escaped as \"&amp;\""));
                 }
                 None => {
                     out.text.push('&');
@@ -71,18 +66,11 @@ pub fn parse_html(source: &str, strict_ampersand: bool) -> Result<FormattedText,
             }
             b'<' => {
                 let (tag, next) = open_tag(source, i)?;
-                stack.push(OpenTag {
-                    utf16_start: utf16,
-                    byte_start: out.text.len(),
-                    ..tag
-                });
+                stack.push(OpenTag { utf16_start: utf16, byte_start: out.text.len(), ..tag });
                 i = next;
             }
             _ => {
-                let end = bytes[i..]
-                    .iter()
-                    .position(|b| *b == b'&' || *b == b'<')
-                    .map_or(bytes.len(), |p| i + p);
+                let end = bytes[i..].iter().position(|b| *b == b'&' || *b == b'<').map_or(bytes.len(), |p| i + p);
                 out.text.push_str(&source[i..end]);
                 utf16 += utf16_len(&source[i..end]);
                 i = end;
@@ -90,10 +78,7 @@ pub fn parse_html(source: &str, strict_ampersand: bool) -> Result<FormattedText,
         }
     }
     if let Some(open) = stack.last() {
-        return Err(format!(
-            "Can't find end tag corresponding to start tag \"{}\"",
-            open.name
-        ));
+        return Err(format!("Can't find end tag corresponding to start tag \"{}\"", open.name));
     }
     sort_entities(&mut out.entities);
     Ok(out)
@@ -111,9 +96,7 @@ fn open_tag(source: &str, begin: usize) -> Result<(OpenTag, usize), String> {
     }
     let name = source[begin + 1..i].to_ascii_lowercase();
     if !SUPPORTED_TAGS.contains(&name.as_str()) {
-        return Err(format!(
-            "Unsupported start tag \"{name}\" at byte offset {begin}"
-        ));
+        return Err(format!("Unsupported start tag \"{name}\" at byte offset {begin}"));
     }
     let mut argument = None;
     loop {
@@ -138,26 +121,14 @@ fn open_tag(source: &str, begin: usize) -> Result<(OpenTag, usize), String> {
         }
     }
     if name == "span" && argument.as_deref() != Some("tg-spoiler") {
-        return Err(format!(
-            "Tag \"span\" must have class \"tg-spoiler\" at byte offset {begin}"
-        ));
+        return Err(format!("Tag \"span\" must have class \"tg-spoiler\" at byte offset {begin}"));
     }
-    let tag = OpenTag {
-        name,
-        argument,
-        utf16_start: 0,
-        byte_start: 0,
-    };
+    let tag = OpenTag { name, argument, utf16_start: 0, byte_start: 0 };
     Ok((tag, i + 1))
 }
 
 /// Parses one `name="value"`, `name=token` or bare `expandable`; returns name, value, next index.
-fn attribute(
-    source: &str,
-    start: usize,
-    tag: &str,
-    begin: usize,
-) -> Result<(String, String, usize), String> {
+fn attribute(source: &str, start: usize, tag: &str, begin: usize) -> Result<(String, String, usize), String> {
     let bytes = source.as_bytes();
     let mut i = start;
     while i < bytes.len() && !is_space(bytes[i]) && bytes[i] != b'=' && bytes[i] != b'>' {
@@ -165,9 +136,7 @@ fn attribute(
     }
     let name = source[start..i].to_ascii_lowercase();
     if name.is_empty() {
-        return Err(format!(
-            "Empty attribute name in the tag \"{tag}\" at byte offset {begin}"
-        ));
+        return Err(format!("Empty attribute name in the tag \"{tag}\" at byte offset {begin}"));
     }
     while i < bytes.len() && is_space(bytes[i]) {
         i += 1;
@@ -188,9 +157,7 @@ fn attribute(
     let mut value = String::new();
     match bytes.get(i) {
         None => {
-            return Err(format!(
-                "Unclosed start tag \"{tag}\" at byte offset {begin}"
-            ));
+            return Err(format!("Unclosed start tag \"{tag}\" at byte offset {begin}"));
         }
         Some(&quote @ (b'"' | b'\'')) => {
             i += 1;
@@ -204,14 +171,11 @@ fn attribute(
         }
         Some(_) => {
             let token_start = i;
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || b".-".contains(&bytes[i]))
-            {
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || b".-".contains(&bytes[i])) {
                 i += 1;
             }
             if i < bytes.len() && !is_space(bytes[i]) && bytes[i] != b'>' {
-                return Err(format!(
-                    "Unexpected end of name token at byte offset {token_start}"
-                ));
+                return Err(format!("Unexpected end of name token at byte offset {token_start}"));
             }
             value.push_str(&source[token_start..i].to_ascii_lowercase());
         }
@@ -256,12 +220,7 @@ fn close_tag(
 }
 
 /// Turns a closed tag into its entity.
-fn emit(
-    open: OpenTag,
-    length: usize,
-    stack: &mut [OpenTag],
-    out: &mut FormattedText,
-) -> Result<(), String> {
+fn emit(open: OpenTag, length: usize, stack: &mut [OpenTag], out: &mut FormattedText) -> Result<(), String> {
     let offset = open.utf16_start;
     let kind = match open.name.as_str() {
         "b" | "strong" => "bold",
@@ -296,9 +255,7 @@ fn emit(
             return Ok(());
         }
         "tg-emoji" => {
-            let id = open
-                .argument
-                .filter(|id| id.parse::<i64>().is_ok_and(|n| n != 0));
+            let id = open.argument.filter(|id| id.parse::<i64>().is_ok_and(|n| n != 0));
             let id = id.ok_or("Invalid custom emoji identifier specified")?;
             let mut entity = MessageEntity::new("custom_emoji", offset, length);
             entity.custom_emoji_id = Some(id);
@@ -327,13 +284,10 @@ fn decode_entity(source: &str, at: usize) -> Option<(char, usize)> {
             end += 1;
         }
         let digits_start = end;
-        while end < bytes.len()
-            && (bytes[end].is_ascii_hexdigit() && hex || bytes[end].is_ascii_digit())
-        {
+        while end < bytes.len() && (bytes[end].is_ascii_hexdigit() && hex || bytes[end].is_ascii_digit()) {
             end += 1;
         }
-        let code =
-            u32::from_str_radix(&source[digits_start..end], if hex { 16 } else { 10 }).ok()?;
+        let code = u32::from_str_radix(&source[digits_start..end], if hex { 16 } else { 10 }).ok()?;
         char::from_u32(code).filter(|c| *c != '\0')?
     } else {
         while end < bytes.len() && bytes[end].is_ascii_alphabetic() {
@@ -357,11 +311,7 @@ fn decode_attribute(raw: &str) -> String {
     let mut value = String::with_capacity(raw.len());
     let mut i = 0;
     while i < raw.len() {
-        if let Some((ch, next)) = raw[i..]
-            .starts_with('&')
-            .then(|| decode_entity(raw, i))
-            .flatten()
-        {
+        if let Some((ch, next)) = raw[i..].starts_with('&').then(|| decode_entity(raw, i)).flatten() {
             value.push(ch);
             i = next;
         } else {
@@ -384,9 +334,7 @@ fn normalize_url(href: &str) -> Option<String> {
         Some((scheme, rest)) => (scheme.to_ascii_lowercase(), rest),
         None => ("http".to_owned(), href),
     };
-    let scheme_ok = scheme
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    let scheme_ok = scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
     if !scheme_ok || host.is_empty() {
         return None;

@@ -21,16 +21,8 @@ impl Sandbox {
     /// Waits until `chat_id` has received `count` new messages and returns them (edits and
     /// deletions are not counted). At `timeout` returns what arrived so far, so a test asserts on
     /// the length rather than hanging.
-    pub async fn wait_for_sent(
-        &self,
-        chat_id: i64,
-        count: usize,
-        timeout: Duration,
-    ) -> Vec<SentMessage> {
-        self.shared
-            .record
-            .wait_for_messages(chat_id, count, timeout)
-            .await
+    pub async fn wait_for_sent(&self, chat_id: i64, count: usize, timeout: Duration) -> Vec<SentMessage> {
+        self.shared.record.wait_for_messages(chat_id, count, timeout).await
     }
 
     /// Every refused Bot API call, in order.
@@ -46,18 +38,14 @@ impl Sandbox {
     /// Accepted sends per Unix second, `(second, count)` in order. Counts what the limits count:
     /// new messages, and edits unless [`crate::Limits::edits_count`] is off.
     pub fn sends_per_second(&self) -> Vec<(u64, usize)> {
-        self.shared
-            .record
-            .per_second(self.shared.config.limits.edits_count)
+        self.shared.record.per_second(self.shared.config.limits.edits_count)
     }
 
     /// The most sends accepted in any sliding `window`, for all chats or one: a test proves the
     /// bot stays under a limit with `max_sends_in_any_window(Duration::from_secs(1), None) <= 30`.
     pub fn max_sends_in_any_window(&self, window: Duration, chat_id: Option<i64>) -> usize {
         let edits_count = self.shared.config.limits.edits_count;
-        self.shared
-            .record
-            .max_in_window(window, chat_id, edits_count)
+        self.shared.record.max_in_window(window, chat_id, edits_count)
     }
 
     /// Every `answerCallbackQuery` call, in order.
@@ -80,22 +68,12 @@ impl Sandbox {
     /// `chat:<id>`, `chat_administrators:<id>`, `chat_member:<chat>:<user>`.
     pub fn my_commands(&self, scope: &str, language_code: &str) -> Vec<BotCommandEntry> {
         let key = (scope.to_owned(), language_code.to_owned());
-        self.shared
-            .world()
-            .commands
-            .get(&key)
-            .cloned()
-            .unwrap_or_default()
+        self.shared.world().commands.get(&key).cloned().unwrap_or_default()
     }
 
     /// The message as it stands now (after edits) as Bot API JSON, or `None` if deleted/unknown.
     pub fn message(&self, chat_id: i64, message_id: i32) -> Option<serde_json::Value> {
-        let message = self
-            .shared
-            .world()
-            .messages
-            .get(&(chat_id, message_id))
-            .cloned()?;
+        let message = self.shared.world().messages.get(&(chat_id, message_id)).cloned()?;
         serde_json::to_value(&*message).ok()
     }
 

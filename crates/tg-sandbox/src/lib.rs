@@ -29,6 +29,8 @@
 //! - `updates`: the `getUpdates` queue.
 //! - `control`, `control_http`, `inspect`: playing readers and reading back what the bot did.
 
+#![warn(missing_docs)]
+
 mod config;
 mod control;
 mod control_http;
@@ -139,28 +141,19 @@ impl Sandbox {
             faults: faults::Faults::default(),
             shutdown,
         });
-        let server_handle = Sandbox {
-            shared: shared.clone(),
-            _owner: None,
-        };
+        let server_handle = Sandbox { shared: shared.clone(), _owner: None };
         let app = server::router(server_handle);
         runtime.spawn(async move {
             let stop = async move {
                 let _ = stopped.wait_for(|stop| *stop).await;
             };
-            if let Err(err) = axum::serve(listener, app)
-                .with_graceful_shutdown(stop)
-                .await
-            {
+            if let Err(err) = axum::serve(listener, app).with_graceful_shutdown(stop).await {
                 tracing::warn!(%err, "telegram sandbox stopped");
             }
         });
         tracing::debug!(%addr, "telegram sandbox listening");
         let owner = Arc::new(Owner(shared.clone()));
-        Ok(Sandbox {
-            shared,
-            _owner: Some(owner),
-        })
+        Ok(Sandbox { shared, _owner: Some(owner) })
     }
 
     /// The base URL to give teloxide's `set_api_url`, e.g. `http://127.0.0.1:40123/`.
@@ -186,11 +179,7 @@ impl Sandbox {
     /// The bot's own user.
     pub fn bot_user(&self) -> BotUser {
         let bot = &self.shared.config.bot;
-        BotUser {
-            id: self.shared.config.bot_id(),
-            first_name: bot.first_name.clone(),
-            username: bot.username.clone(),
-        }
+        BotUser { id: self.shared.config.bot_id(), first_name: bot.first_name.clone(), username: bot.username.clone() }
     }
 
     /// Stops accepting requests; long polls in flight return at once.

@@ -38,11 +38,7 @@ struct ChatWindow {
 
 impl Limiter {
     pub fn new(limits: Limits) -> Self {
-        Limiter {
-            limits,
-            global: VecDeque::new(),
-            chats: HashMap::new(),
-        }
+        Limiter { limits, global: VecDeque::new(), chats: HashMap::new() }
     }
 
     /// Whether this request counts at all (edits may be exempt).
@@ -62,18 +58,13 @@ impl Limiter {
             wait = wait.max(window_wait(&mut self.global, max, SECOND, now));
         }
         let burst = f64::from(limits.per_chat_burst.max(1));
-        let chat = self
-            .chats
-            .entry(charge.chat_id)
-            .or_insert_with(|| ChatWindow {
-                tokens: burst,
-                refilled_at: now,
-                minute: VecDeque::new(),
-            });
+        let chat = self.chats.entry(charge.chat_id).or_insert_with(|| ChatWindow {
+            tokens: burst,
+            refilled_at: now,
+            minute: VecDeque::new(),
+        });
         if let Some(rate) = limits.per_chat_per_second.filter(|r| *r > 0.0) {
-            let elapsed = now
-                .saturating_duration_since(chat.refilled_at)
-                .as_secs_f64();
+            let elapsed = now.saturating_duration_since(chat.refilled_at).as_secs_f64();
             chat.tokens = (chat.tokens + elapsed * rate).min(burst);
             chat.refilled_at = now;
             if chat.tokens < 1.0 {
@@ -102,10 +93,7 @@ impl Limiter {
 
 /// Drops entries older than `span` and returns how long until one more fits under `max`.
 fn window_wait(window: &mut VecDeque<Instant>, max: u32, span: Duration, now: Instant) -> Duration {
-    while window
-        .front()
-        .is_some_and(|at| now.saturating_duration_since(*at) >= span)
-    {
+    while window.front().is_some_and(|at| now.saturating_duration_since(*at) >= span) {
         window.pop_front();
     }
     if window.len() < max as usize {
@@ -113,9 +101,7 @@ fn window_wait(window: &mut VecDeque<Instant>, max: u32, span: Duration, now: In
     }
     // The oldest entry that must expire for a slot to open.
     let blocking = window[window.len() - max as usize];
-    (blocking + span)
-        .saturating_duration_since(now)
-        .max(Duration::from_millis(1))
+    (blocking + span).saturating_duration_since(now).max(Duration::from_millis(1))
 }
 
 /// Telegram's `retry_after`: whole seconds, rounded up, at least one.
@@ -128,11 +114,7 @@ mod tests {
     use super::*;
 
     fn private(chat_id: i64) -> Charge {
-        Charge {
-            chat_id,
-            is_group: false,
-            new_message: true,
-        }
+        Charge { chat_id, is_group: false, new_message: true }
     }
 
     #[test]
@@ -163,11 +145,7 @@ mod tests {
         let mut limits = Limits::telegram();
         limits.per_chat_per_second = None;
         let mut limiter = Limiter::new(limits);
-        let group = Charge {
-            chat_id: -5,
-            is_group: true,
-            new_message: true,
-        };
+        let group = Charge { chat_id: -5, is_group: true, new_message: true };
         let start = Instant::now();
         for n in 0..20 {
             assert!(limiter.try_acquire(group, start + SECOND * n).is_ok());

@@ -45,12 +45,8 @@ impl Params {
                 .map_err(|_| ApiError::bad_request("Bad Request: can't parse query string"))?;
             params.extend_strings(pairs);
         }
-        let content_type = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let content_type =
+            req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
         if content_type.starts_with("multipart/form-data") {
             params.read_multipart(req).await?;
         } else if content_type.starts_with("application/x-www-form-urlencoded") {
@@ -131,9 +127,7 @@ impl Params {
         match self.values.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) if s.is_empty() => Ok(None),
-            Some(Value::String(s)) => serde_json::from_str(s)
-                .map(|v| Some(Cow::Owned(v)))
-                .map_err(|_| ()),
+            Some(Value::String(s)) => serde_json::from_str(s).map(|v| Some(Cow::Owned(v))).map_err(|_| ()),
             Some(other) => Ok(Some(Cow::Borrowed(other))),
         }
     }
@@ -147,20 +141,13 @@ impl Params {
     pub fn chat_target(&self) -> Result<ChatTarget, ApiError> {
         match self.values.get("chat_id") {
             None | Some(Value::Null) => Err(ApiError::bad_request(msg::CHAT_ID_EMPTY)),
-            Some(Value::Number(n)) => n
-                .as_i64()
-                .map(ChatTarget::Id)
-                .ok_or_else(|| ApiError::bad_request(msg::CHAT_NOT_FOUND)),
-            Some(Value::String(s)) if s.is_empty() => {
-                Err(ApiError::bad_request(msg::CHAT_ID_EMPTY))
+            Some(Value::Number(n)) => {
+                n.as_i64().map(ChatTarget::Id).ok_or_else(|| ApiError::bad_request(msg::CHAT_NOT_FOUND))
             }
+            Some(Value::String(s)) if s.is_empty() => Err(ApiError::bad_request(msg::CHAT_ID_EMPTY)),
             Some(Value::String(s)) => match s.strip_prefix('@') {
                 Some(name) => Ok(ChatTarget::Username(name.to_ascii_lowercase())),
-                None => s
-                    .trim()
-                    .parse()
-                    .map(ChatTarget::Id)
-                    .map_err(|_| ApiError::bad_request(msg::CHAT_NOT_FOUND)),
+                None => s.trim().parse().map(ChatTarget::Id).map_err(|_| ApiError::bad_request(msg::CHAT_NOT_FOUND)),
             },
             Some(_) => Err(ApiError::bad_request(msg::CHAT_NOT_FOUND)),
         }

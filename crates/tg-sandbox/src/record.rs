@@ -157,9 +157,7 @@ pub(crate) struct Recorder {
 
 /// Now, as Unix milliseconds.
 pub(crate) fn unix_millis() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
 impl Recorder {
@@ -172,10 +170,7 @@ impl Recorder {
         let mut log = self.log();
         if entry.kind == SentKind::Message {
             let index = log.entries.len();
-            log.messages_by_chat
-                .entry(entry.chat_id)
-                .or_default()
-                .push(index);
+            log.messages_by_chat.entry(entry.chat_id).or_default().push(index);
         }
         log.entries.push(entry);
         drop(log);
@@ -192,29 +187,17 @@ impl Recorder {
 
     pub fn entries(&self, chat_id: Option<i64>) -> Vec<SentMessage> {
         let log = self.log();
-        log.entries
-            .iter()
-            .filter(|e| chat_id.is_none_or(|id| e.chat_id == id))
-            .cloned()
-            .collect()
+        log.entries.iter().filter(|e| chat_id.is_none_or(|id| e.chat_id == id)).cloned().collect()
     }
 
     fn messages_to(log: &Log, chat_id: i64) -> Vec<SentMessage> {
-        let indices = log
-            .messages_by_chat
-            .get(&chat_id)
-            .map_or(&[][..], Vec::as_slice);
+        let indices = log.messages_by_chat.get(&chat_id).map_or(&[][..], Vec::as_slice);
         indices.iter().map(|i| log.entries[*i].clone()).collect()
     }
 
     /// Resolves once `chat_id` has received `count` new messages, or at `timeout` with what
     /// it has.
-    pub async fn wait_for_messages(
-        &self,
-        chat_id: i64,
-        count: usize,
-        timeout: Duration,
-    ) -> Vec<SentMessage> {
+    pub async fn wait_for_messages(&self, chat_id: i64, count: usize, timeout: Duration) -> Vec<SentMessage> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let changed = self.changed.notified();
@@ -242,11 +225,7 @@ impl Recorder {
     }
 
     pub fn count_status(&self, status: u16) -> usize {
-        self.log()
-            .rejections
-            .iter()
-            .filter(|r| r.status == status)
-            .count()
+        self.log().rejections.iter().filter(|r| r.status == status).count()
     }
 
     pub fn answers(&self) -> Vec<CallbackAnswer> {
@@ -272,17 +251,9 @@ impl Recorder {
         seconds.into_iter().collect()
     }
 
-    pub fn max_in_window(
-        &self,
-        window: Duration,
-        chat_id: Option<i64>,
-        edits_count: bool,
-    ) -> usize {
-        let mut moments: Vec<Instant> = self
-            .limited_moments(chat_id, edits_count)
-            .into_iter()
-            .map(|(at, _)| at)
-            .collect();
+    pub fn max_in_window(&self, window: Duration, chat_id: Option<i64>, edits_count: bool) -> usize {
+        let mut moments: Vec<Instant> =
+            self.limited_moments(chat_id, edits_count).into_iter().map(|(at, _)| at).collect();
         moments.sort_unstable();
         let (mut start, mut best) = (0, 0);
         for end in 0..moments.len() {

@@ -30,9 +30,9 @@ async fn bot_api(State(sandbox): State<Sandbox>, req: Request) -> Response {
     let Some((token_segment, method)) = path.split_once('/') else {
         return reject(shared, path, None, ApiError::not_found());
     };
-    let token_ok = token_segment.strip_prefix("bot").is_some_and(|token| {
-        token == shared.config.token || percent_decode(token) == shared.config.token
-    });
+    let token_ok = token_segment
+        .strip_prefix("bot")
+        .is_some_and(|token| token == shared.config.token || percent_decode(token) == shared.config.token);
     let method = method.to_owned();
     if !token_ok {
         return reject(shared, &method, None, ApiError::unauthorized());
@@ -47,14 +47,7 @@ async fn bot_api(State(sandbox): State<Sandbox>, req: Request) -> Response {
         }
         Some(fault) => {
             let response = fault_response(&fault).expect("only hangs have no response");
-            record_rejection(
-                shared,
-                &method,
-                None,
-                response.status(),
-                "injected fault",
-                None,
-            );
+            record_rejection(shared, &method, None, response.status(), "injected fault", None);
             return response;
         }
         None => {}
@@ -73,14 +66,7 @@ async fn bot_api(State(sandbox): State<Sandbox>, req: Request) -> Response {
 }
 
 fn reject(shared: &Shared, method: &str, chat_id: Option<i64>, err: ApiError) -> Response {
-    record_rejection(
-        shared,
-        method,
-        chat_id,
-        err.status,
-        &err.description,
-        err.retry_after,
-    );
+    record_rejection(shared, method, chat_id, err.status, &err.description, err.retry_after);
     err.into_response()
 }
 
@@ -109,9 +95,7 @@ fn percent_decode(raw: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex = raw
-            .get(i + 1..i + 3)
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        let hex = raw.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok());
         match (bytes[i], hex) {
             (b'%', Some(byte)) => {
                 out.push(byte);

@@ -82,16 +82,8 @@ pub(crate) struct PhotoSize {
 /// What a message carries.
 #[derive(Clone, Debug)]
 pub(crate) enum Content {
-    Text {
-        text: String,
-        entities: Vec<MessageEntity>,
-        link_preview_options: Option<Value>,
-    },
-    Photo {
-        sizes: Arc<[PhotoSize]>,
-        caption: Option<String>,
-        caption_entities: Vec<MessageEntity>,
-    },
+    Text { text: String, entities: Vec<MessageEntity>, link_preview_options: Option<Value> },
+    Photo { sizes: Arc<[PhotoSize]>, caption: Option<String>, caption_entities: Vec<MessageEntity> },
     MigrateTo(i64),
     MigrateFrom(i64),
 }
@@ -127,11 +119,7 @@ impl Serialize for Nested<'_> {
     }
 }
 
-fn serialize_message<S: Serializer>(
-    m: &StoredMessage,
-    with_reply: bool,
-    s: S,
-) -> Result<S::Ok, S::Error> {
+fn serialize_message<S: Serializer>(m: &StoredMessage, with_reply: bool, s: S) -> Result<S::Ok, S::Error> {
     let mut map = s.serialize_map(None)?;
     map.serialize_entry("message_id", &m.message_id)?;
     match &m.from {
@@ -147,11 +135,7 @@ fn serialize_message<S: Serializer>(
         map.serialize_entry("reply_to_message", &Nested(reply))?;
     }
     match &m.content {
-        Content::Text {
-            text,
-            entities,
-            link_preview_options,
-        } => {
+        Content::Text { text, entities, link_preview_options } => {
             map.serialize_entry("text", text)?;
             if !entities.is_empty() {
                 map.serialize_entry("entities", entities)?;
@@ -160,11 +144,7 @@ fn serialize_message<S: Serializer>(
                 map.serialize_entry("link_preview_options", options)?;
             }
         }
-        Content::Photo {
-            sizes,
-            caption,
-            caption_entities,
-        } => {
+        Content::Photo { sizes, caption, caption_entities } => {
             map.serialize_entry("photo", &**sizes)?;
             if let Some(caption) = caption {
                 map.serialize_entry("caption", caption)?;
@@ -233,9 +213,7 @@ pub(crate) fn member_json(user: &UserShape, status: MemberStatus, kind: ChatKind
 pub(crate) fn chat_full_info(chat: &ChatShape, description: Option<&str>) -> Value {
     let private = chat.kind == ChatKind::Private;
     let mut info = json!(chat);
-    let fields = info
-        .as_object_mut()
-        .expect("a chat serialises to an object");
+    let fields = info.as_object_mut().expect("a chat serialises to an object");
     fields.insert("accent_color_id".into(), json!(chat.id.rem_euclid(7)));
     fields.insert("max_reaction_count".into(), json!(11));
     fields.insert(

@@ -28,7 +28,7 @@ pub(crate) struct TextRules {
 }
 
 /// Parses `source` per `parse_mode` (or explicit `entities`) and applies Telegram's checks.
-pub(crate) fn format(
+fn format(
     rules: &TextRules,
     source: &str,
     parse_mode: Option<&str>,
@@ -37,47 +37,60 @@ pub(crate) fn format(
 ) -> Result<FormattedText, ApiError> {
     let mut formatted = match parse_mode.filter(|m| !m.is_empty()) {
         Some(mode) if mode.eq_ignore_ascii_case("html") => {
-            html::parse_html(source, rules.strict_html)
-                .map_err(|detail| ApiError::cant_parse_entities(&detail))?
+            html::parse_html(source, rules.strict_html).map_err(|detail| ApiError::cant_parse_entities(&detail))?
         }
-        Some(mode)
-            if mode.eq_ignore_ascii_case("markdownv2") || mode.eq_ignore_ascii_case("markdown") =>
-        {
+        Some(mode) if mode.eq_ignore_ascii_case("markdownv2") || mode.eq_ignore_ascii_case("markdown") => {
             // Markdown is accepted but not validated; the reader sees it without escapes.
-            FormattedText {
-                text: unescape_markdown(source),
-                entities: Vec::new(),
-            }
+            FormattedText { text: unescape_markdown(source), entities: Vec::new() }
         }
         Some(_) => return Err(ApiError::bad_request("Bad Request: unsupported parse_mode")),
-        None => FormattedText {
-            text: source.to_owned(),
-            entities: explicit_entities(entities)?,
-        },
+        None => FormattedText { text: source.to_owned(), entities: explicit_entities(entities)? },
     };
     html::trim(&mut formatted);
     let length = html::utf16_len(&formatted.text);
     match field {
-        Field::Text | Field::EditedText if formatted.text.is_empty() => {
-            Err(ApiError::bad_request(msg::TEXT_EMPTY))
-        }
+        Field::Text | Field::EditedText if formatted.text.is_empty() => Err(ApiError::bad_request(msg::TEXT_EMPTY)),
         Field::Text if length > rules.max_text => Err(ApiError::bad_request(msg::TEXT_TOO_LONG)),
-        Field::EditedText if length > rules.max_text => {
-            Err(ApiError::bad_request(msg::EDITED_TOO_LONG))
-        }
-        Field::Caption if length > rules.max_caption => {
-            Err(ApiError::bad_request(msg::CAPTION_TOO_LONG))
-        }
+        Field::EditedText if length > rules.max_text => Err(ApiError::bad_request(msg::EDITED_TOO_LONG)),
+        Field::Caption if length > rules.max_caption => Err(ApiError::bad_request(msg::CAPTION_TOO_LONG)),
         _ => Ok(formatted),
     }
+}
+
+/// A text parameter as the bot gave it and as a reader will see it.
+pub(crate) struct GivenText {
+    /// The source, absent for an omitted caption.
+    pub source: Option<String>,
+    pub parse_mode: Option<String>,
+    pub formatted: FormattedText,
+}
+
+/// Reads `text` or `caption` (per `field`) with `parse_mode` and the matching entities
+/// parameter, and formats it. An omitted caption is an empty one; an omitted text is empty text.
+pub(crate) fn given_text(rules: &TextRules, p: &Params, field: Field) -> Result<GivenText, ApiError> {
+    let (key, entities_key) = match field {
+        Field::Caption => ("caption", "caption_entities"),
+        Field::Text | Field::EditedText => ("text", "entities"),
+    };
+    let parse_mode = p.str("parse_mode").map(Cow::into_owned);
+    let source = match p.str(key) {
+        Some(source) => source.into_owned(),
+        None if field == Field::Caption => {
+            return Ok(GivenText { source: None, parse_mode, formatted: FormattedText::default() });
+        }
+        None => String::new(),
+    };
+    let entities = p.json(entities_key).map_err(|()| ApiError::bad_request(msg::BAD_ENTITIES_JSON))?;
+    let formatted = format(rules, &source, parse_mode.as_deref(), entities, field)?;
+    Ok(GivenText { source: Some(source), parse_mode, formatted })
 }
 
 fn explicit_entities(entities: Option<Cow<'_, Value>>) -> Result<Vec<MessageEntity>, ApiError> {
     let Some(entities) = entities else {
         return Ok(Vec::new());
     };
-    let mut entities: Vec<MessageEntity> = serde_json::from_value(entities.into_owned())
-        .map_err(|_| ApiError::bad_request(msg::BAD_ENTITIES_JSON))?;
+    let mut entities: Vec<MessageEntity> =
+        serde_json::from_value(entities.into_owned()).map_err(|_| ApiError::bad_request(msg::BAD_ENTITIES_JSON))?;
     crate::entity::sort_entities(&mut entities);
     Ok(entities)
 }
@@ -103,17 +116,12 @@ pub(crate) struct Markup {
 
 /// Reads and checks `reply_markup`.
 pub(crate) fn reply_markup(params: &Params) -> Result<Markup, ApiError> {
-    let sent = params
-        .json("reply_markup")
-        .map_err(|()| ApiError::bad_request(msg::BAD_MARKUP))?
-        .map(Cow::into_owned);
+    let sent = params.json("reply_markup").map_err(|()| ApiError::bad_request(msg::BAD_MARKUP))?.map(Cow::into_owned);
     let inline = match &sent {
         Some(markup) if markup.get("inline_keyboard").is_some() => {
             check_inline_keyboard(markup)?;
             // An empty keyboard is no keyboard, as far as a message shows.
-            let empty = markup["inline_keyboard"]
-                .as_array()
-                .is_some_and(Vec::is_empty);
+            let empty = markup["inline_keyboard"].as_array().is_some_and(Vec::is_empty);
             (!empty).then(|| markup.clone())
         }
         Some(markup) if !markup.is_object() => return Err(ApiError::bad_request(msg::BAD_MARKUP)),
@@ -147,10 +155,7 @@ fn check_inline_keyboard(markup: &Value) -> Result<(), ApiError> {
                     "Bad Request: can't parse inline keyboard button: Field \"text\" must be of type String",
                 ));
             }
-            if !BUTTON_ACTIONS
-                .iter()
-                .any(|action| button.contains_key(*action))
-            {
+            if !BUTTON_ACTIONS.iter().any(|action| button.contains_key(*action)) {
                 return Err(ApiError::bad_request(msg::TEXT_BUTTONS));
             }
             if let Some(data) = button.get("callback_data") {
@@ -160,9 +165,7 @@ fn check_inline_keyboard(markup: &Value) -> Result<(), ApiError> {
                 }
             }
             if let Some(url) = button.get("url") {
-                let ok = url
-                    .as_str()
-                    .is_some_and(|u| !u.is_empty() && !u.contains(char::is_whitespace));
+                let ok = url.as_str().is_some_and(|u| !u.is_empty() && !u.contains(char::is_whitespace));
                 if !ok {
                     return Err(ApiError::bad_request(msg::BUTTON_URL_INVALID));
                 }

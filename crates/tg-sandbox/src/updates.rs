@@ -79,11 +79,7 @@ impl UpdateQueue {
     }
 
     /// Answers a `getUpdates` call with the JSON array of updates.
-    pub async fn poll(
-        &self,
-        poll: Poll,
-        mut shutdown: watch::Receiver<bool>,
-    ) -> Result<String, ApiError> {
+    pub async fn poll(&self, poll: Poll, mut shutdown: watch::Receiver<bool>) -> Result<String, ApiError> {
         let generation = {
             let mut state = self.state();
             if state.webhook.is_some() {

@@ -108,20 +108,15 @@ impl World {
     pub fn resolve(&self, target: &ChatTarget) -> Result<i64, ApiError> {
         match target {
             ChatTarget::Id(id) => Ok(*id),
-            ChatTarget::Username(name) => self
-                .usernames
-                .get(name)
-                .copied()
-                .ok_or_else(|| ApiError::bad_request(msg::CHAT_NOT_FOUND)),
+            ChatTarget::Username(name) => {
+                self.usernames.get(name).copied().ok_or_else(|| ApiError::bad_request(msg::CHAT_NOT_FOUND))
+            }
         }
     }
 
     /// A known chat that still exists (a migrated group answers with its successor).
     pub fn chat(&self, chat_id: i64) -> Result<&ChatRecord, ApiError> {
-        let chat = self
-            .chats
-            .get(&chat_id)
-            .ok_or_else(|| ApiError::bad_request(msg::CHAT_NOT_FOUND))?;
+        let chat = self.chats.get(&chat_id).ok_or_else(|| ApiError::bad_request(msg::CHAT_NOT_FOUND))?;
         match chat.migrated_to {
             Some(to) => Err(ApiError::migrated(to)),
             None => Ok(chat),
@@ -133,10 +128,7 @@ impl World {
         let chat = self.chat(chat_id)?;
         let kind = chat.kind();
         if kind == ChatKind::Private {
-            let user = self
-                .users
-                .get(&chat_id)
-                .ok_or_else(|| ApiError::bad_request(msg::CHAT_NOT_FOUND))?;
+            let user = self.users.get(&chat_id).ok_or_else(|| ApiError::bad_request(msg::CHAT_NOT_FOUND))?;
             return match user {
                 u if u.deactivated => Err(ApiError::forbidden(msg::DEACTIVATED)),
                 u if u.blocked => Err(ApiError::forbidden(msg::BLOCKED)),
@@ -146,24 +138,25 @@ impl World {
         }
         let kind_name = kind.as_str();
         match chat.bot_status {
-            MemberStatus::Kicked => Err(ApiError::forbidden(format!(
-                "Forbidden: bot was kicked from the {kind_name} chat"
-            ))),
-            MemberStatus::Left => Err(ApiError::forbidden(format!(
-                "Forbidden: bot is not a member of the {kind_name} chat"
-            ))),
-            MemberStatus::Member if kind == ChatKind::Channel => {
-                Err(ApiError::bad_request(msg::NEED_ADMIN_IN_CHANNEL))
+            MemberStatus::Kicked => {
+                Err(ApiError::forbidden(format!("Forbidden: bot was kicked from the {kind_name} chat")))
             }
+            MemberStatus::Left => {
+                Err(ApiError::forbidden(format!("Forbidden: bot is not a member of the {kind_name} chat")))
+            }
+            MemberStatus::Member if kind == ChatKind::Channel => Err(ApiError::bad_request(msg::NEED_ADMIN_IN_CHANNEL)),
             _ => Ok(chat),
         }
     }
 
     /// Applies the flood limits to a request, consuming its share when admitted.
     pub fn admit(&mut self, charge: Charge, now: std::time::Instant) -> Result<(), ApiError> {
-        self.limiter
-            .try_acquire(charge, now)
-            .map_err(|wait| ApiError::too_many_requests(retry_after_seconds(wait)))
+        self.limiter.try_acquire(charge, now).map_err(|wait| ApiError::too_many_requests(retry_after_seconds(wait)))
+    }
+
+    /// Keeps a message (replacing an earlier version of it).
+    pub fn store(&mut self, message: Arc<StoredMessage>) {
+        self.messages.insert((message.chat.id, message.message_id), message);
     }
 
     /// Allocates the next message id in a chat (ids are per chat).
@@ -174,24 +167,13 @@ impl World {
     }
 
     /// The user sending in a chat: known, and present in the chat.
-    pub fn sender(
-        &self,
-        chat_id: i64,
-        user_id: i64,
-    ) -> Result<(&ChatRecord, Arc<UserShape>), String> {
-        let user = self
-            .users
-            .get(&user_id)
-            .ok_or_else(|| format!("unknown user {user_id}"))?;
-        let chat = self
-            .chats
-            .get(&chat_id)
-            .ok_or_else(|| format!("unknown chat {chat_id}"))?;
+    pub fn sender(&self, chat_id: i64, user_id: i64) -> Result<(&ChatRecord, Arc<UserShape>), String> {
+        let user = self.users.get(&user_id).ok_or_else(|| format!("unknown user {user_id}"))?;
+        let chat = self.chats.get(&chat_id).ok_or_else(|| format!("unknown chat {chat_id}"))?;
         if chat.migrated_to.is_some() {
             return Err(format!("chat {chat_id} was migrated to a supergroup"));
         }
-        let present =
-            chat_id == user_id || chat.members.get(&user_id).is_some_and(|s| s.is_present());
+        let present = chat_id == user_id || chat.members.get(&user_id).is_some_and(|s| s.is_present());
         if !present {
             return Err(format!("user {user_id} is not a member of chat {chat_id}"));
         }
@@ -204,15 +186,8 @@ impl World {
             return chat.bot_status;
         }
         if chat.kind() == ChatKind::Private {
-            return if chat.shape.id == user_id {
-                MemberStatus::Member
-            } else {
-                MemberStatus::Left
-            };
+            return if chat.shape.id == user_id { MemberStatus::Member } else { MemberStatus::Left };
         }
-        chat.members
-            .get(&user_id)
-            .copied()
-            .unwrap_or(MemberStatus::Left)
+        chat.members.get(&user_id).copied().unwrap_or(MemberStatus::Left)
     }
 }

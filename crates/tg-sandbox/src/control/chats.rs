@@ -7,9 +7,7 @@ use serde_json::json;
 use super::{ControlError, GroupKind, NewGroup, NewUser, fail};
 use crate::Sandbox;
 use crate::record::unix_millis;
-use crate::shapes::{
-    ChatKind, ChatShape, Content, MemberStatus, StoredMessage, UserShape, member_json,
-};
+use crate::shapes::{ChatKind, ChatShape, Content, MemberStatus, StoredMessage, UserShape, member_json};
 use crate::world::{ChatRecord, UserRecord, World};
 
 impl Sandbox {
@@ -32,21 +30,13 @@ impl Sandbox {
             last_name: user.last_name,
         };
         let mut world = self.shared.world();
-        world.users.insert(
-            user.id,
-            UserRecord {
-                shape,
-                blocked: false,
-                deactivated: false,
-                started: user.has_started_bot,
-            },
-        );
+        world
+            .users
+            .insert(user.id, UserRecord { shape, blocked: false, deactivated: false, started: user.has_started_bot });
         match world.chats.get_mut(&user.id) {
             Some(existing) => existing.shape = Arc::new(chat),
             None => {
-                world
-                    .chats
-                    .insert(user.id, ChatRecord::new(chat, MemberStatus::Member));
+                world.chats.insert(user.id, ChatRecord::new(chat, MemberStatus::Member));
             }
         }
     }
@@ -55,11 +45,7 @@ impl Sandbox {
     /// `my_chat_member` update for being added (from the owner, else the first admin or member).
     pub fn add_group(&self, group: NewGroup) -> Result<(), ControlError> {
         let mut world = self.shared.world();
-        let people = group
-            .owner
-            .iter()
-            .chain(&group.admins)
-            .chain(&group.members);
+        let people = group.owner.iter().chain(&group.admins).chain(&group.members);
         if let Some(unknown) = people.clone().find(|id| !world.users.contains_key(id)) {
             return fail(format!("unknown user {unknown}; add_user first"));
         }
@@ -77,27 +63,15 @@ impl Sandbox {
             first_name: None,
             last_name: None,
         };
-        let bot_status = if group.bot_is_admin {
-            MemberStatus::Administrator
-        } else {
-            MemberStatus::Member
-        };
+        let bot_status = if group.bot_is_admin { MemberStatus::Administrator } else { MemberStatus::Member };
         let mut chat = ChatRecord::new(shape, bot_status);
-        chat.members
-            .extend(group.members.iter().map(|id| (*id, MemberStatus::Member)));
-        chat.members.extend(
-            group
-                .admins
-                .iter()
-                .map(|id| (*id, MemberStatus::Administrator)),
-        );
-        chat.members
-            .extend(group.owner.iter().map(|id| (*id, MemberStatus::Creator)));
+        chat.members.extend(group.members.iter().map(|id| (*id, MemberStatus::Member)));
+        chat.members.extend(group.admins.iter().map(|id| (*id, MemberStatus::Administrator)));
+        chat.members.extend(group.owner.iter().map(|id| (*id, MemberStatus::Creator)));
         if let Some(name) = &chat.shape.username {
             world.usernames.insert(name.to_ascii_lowercase(), group.id);
         }
-        let update =
-            adder.map(|by| my_chat_member(&world, &chat.shape, by, MemberStatus::Left, bot_status));
+        let update = adder.map(|by| my_chat_member(&world, &chat.shape, by, MemberStatus::Left, bot_status));
         world.chats.insert(group.id, chat);
         drop(world);
         if let Some(update) = update {
@@ -110,45 +84,24 @@ impl Sandbox {
     /// `migrate_to_chat_id`; both chats get the service messages Telegram sends.
     pub fn migrate_group(&self, group_id: i64, supergroup_id: i64) -> Result<(), ControlError> {
         let mut world = self.shared.world();
-        let Some(old) = world
-            .chats
-            .get(&group_id)
-            .filter(|c| c.kind() == ChatKind::Group && c.migrated_to.is_none())
+        let Some(old) = world.chats.get(&group_id).filter(|c| c.kind() == ChatKind::Group && c.migrated_to.is_none())
         else {
             return fail(format!("chat {group_id} is not a basic group"));
         };
-        let by = old
-            .members
-            .iter()
-            .find(|(_, s)| **s == MemberStatus::Creator)
-            .or(old.members.iter().next());
-        let Some(by) = by
-            .and_then(|(id, _)| world.users.get(id))
-            .map(|u| u.shape.clone())
-        else {
+        let by = old.members.iter().find(|(_, s)| **s == MemberStatus::Creator).or(old.members.iter().next());
+        let Some(by) = by.and_then(|(id, _)| world.users.get(id)).map(|u| u.shape.clone()) else {
             return fail(format!("group {group_id} has no members to migrate it"));
         };
-        let shape = ChatShape {
-            id: supergroup_id,
-            kind: ChatKind::Supergroup,
-            ..ChatShape::clone(&old.shape)
-        };
+        let shape = ChatShape { id: supergroup_id, kind: ChatKind::Supergroup, ..ChatShape::clone(&old.shape) };
         let mut successor = ChatRecord::new(shape, old.bot_status);
         successor.members = old.members.clone();
         world.chats.insert(supergroup_id, successor);
-        let notices = [
-            (group_id, Content::MigrateTo(supergroup_id)),
-            (supergroup_id, Content::MigrateFrom(group_id)),
-        ];
+        let notices = [(group_id, Content::MigrateTo(supergroup_id)), (supergroup_id, Content::MigrateFrom(group_id))];
         let messages: Vec<_> = notices
             .into_iter()
             .map(|(chat_id, content)| store_user_message(&mut world, chat_id, &by, content, None))
             .collect();
-        world
-            .chats
-            .get_mut(&group_id)
-            .expect("checked above")
-            .migrated_to = Some(supergroup_id);
+        world.chats.get_mut(&group_id).expect("checked above").migrated_to = Some(supergroup_id);
         drop(world);
         for message in messages {
             self.shared.updates.push("message", &*message);
@@ -182,10 +135,7 @@ impl Sandbox {
         } else {
             (MemberStatus::Kicked, MemberStatus::Member)
         };
-        let chat = world
-            .chats
-            .get_mut(&user_id)
-            .expect("every user has a private chat");
+        let chat = world.chats.get_mut(&user_id).expect("every user has a private chat");
         chat.bot_status = new;
         let shape = chat.shape.clone();
         let update = my_chat_member(&world, &shape, user_id, old, new);
@@ -207,24 +157,13 @@ impl Sandbox {
 
     /// Changes the bot's standing in a group or channel (made admin, kicked, ...), as done by
     /// user `by`, with the matching `my_chat_member` update.
-    pub fn set_bot_status(
-        &self,
-        chat_id: i64,
-        status: MemberStatus,
-        by: i64,
-    ) -> Result<(), ControlError> {
+    pub fn set_bot_status(&self, chat_id: i64, status: MemberStatus, by: i64) -> Result<(), ControlError> {
         let mut world = self.shared.world();
         if !world.users.contains_key(&by) {
             return fail(format!("unknown user {by}"));
         }
-        let Some(chat) = world
-            .chats
-            .get_mut(&chat_id)
-            .filter(|c| c.kind() != ChatKind::Private)
-        else {
-            return fail(format!(
-                "chat {chat_id} is not a group or channel; use block_bot for users"
-            ));
+        let Some(chat) = world.chats.get_mut(&chat_id).filter(|c| c.kind() != ChatKind::Private) else {
+            return fail(format!("chat {chat_id} is not a group or channel; use block_bot for users"));
         };
         let old = std::mem::replace(&mut chat.bot_status, status);
         let shape = chat.shape.clone();
@@ -239,13 +178,7 @@ impl Sandbox {
 }
 
 /// A `ChatMemberUpdated` about the bot.
-fn my_chat_member(
-    world: &World,
-    chat: &ChatShape,
-    by: i64,
-    old: MemberStatus,
-    new: MemberStatus,
-) -> serde_json::Value {
+fn my_chat_member(world: &World, chat: &ChatShape, by: i64, old: MemberStatus, new: MemberStatus) -> serde_json::Value {
     let from = world.users.get(&by).map(|u| u.shape.clone());
     json!({
         "chat": chat,
@@ -276,8 +209,6 @@ pub(super) fn store_user_message(
         reply_markup: None,
         by_bot: false,
     });
-    world
-        .messages
-        .insert((chat_id, message_id), message.clone());
+    world.messages.insert((chat_id, message_id), message.clone());
     message
 }

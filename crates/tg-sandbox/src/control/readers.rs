@@ -13,33 +13,16 @@ impl Sandbox {
     /// User `user_id` writes `text` in `chat_id` (their own id for the private chat); returns the
     /// message id. A leading `/command` or `/command@bot` gets a `bot_command` entity. In groups
     /// a bot in privacy mode only receives commands and replies to its messages.
-    pub fn user_sends_text(
-        &self,
-        chat_id: i64,
-        user_id: i64,
-        text: &str,
-    ) -> Result<i32, ControlError> {
+    pub fn user_sends_text(&self, chat_id: i64, user_id: i64, text: &str) -> Result<i32, ControlError> {
         self.user_writes(chat_id, user_id, text, None)
     }
 
     /// Like [`Sandbox::user_sends_text`], replying to message `reply_to` of the same chat.
-    pub fn user_replies(
-        &self,
-        chat_id: i64,
-        user_id: i64,
-        reply_to: i32,
-        text: &str,
-    ) -> Result<i32, ControlError> {
+    pub fn user_replies(&self, chat_id: i64, user_id: i64, reply_to: i32, text: &str) -> Result<i32, ControlError> {
         self.user_writes(chat_id, user_id, text, Some(reply_to))
     }
 
-    fn user_writes(
-        &self,
-        chat_id: i64,
-        user_id: i64,
-        text: &str,
-        reply_to: Option<i32>,
-    ) -> Result<i32, ControlError> {
+    fn user_writes(&self, chat_id: i64, user_id: i64, text: &str, reply_to: Option<i32>) -> Result<i32, ControlError> {
         if text.is_empty() {
             return fail("a message needs text");
         }
@@ -52,9 +35,7 @@ impl Sandbox {
         }
         let user = &world.users[&user_id];
         if kind == ChatKind::Private && (user.blocked || user.deactivated) {
-            return fail(format!(
-                "user {user_id} has blocked the bot or is deactivated"
-            ));
+            return fail(format!("user {user_id} has blocked the bot or is deactivated"));
         }
         let reply_to = match reply_to {
             Some(id) => match world.messages.get(&(chat_id, id)) {
@@ -64,29 +45,18 @@ impl Sandbox {
             None => None,
         };
         if kind == ChatKind::Private {
-            world
-                .users
-                .get_mut(&user_id)
-                .expect("checked above")
-                .started = true;
+            world.users.get_mut(&user_id).expect("checked above").started = true;
         }
         let delivered = match kind {
             ChatKind::Private => true,
             _ => {
                 bot_present
                     && (self.shared.config.bot.can_read_all_group_messages
-                        || visible_in_privacy_mode(
-                            text,
-                            &self.shared.config.bot.username,
-                            reply_to.as_deref(),
-                        ))
+                        || visible_in_privacy_mode(text, &self.shared.config.bot.username, reply_to.as_deref()))
             }
         };
-        let content = Content::Text {
-            text: text.to_owned(),
-            entities: command_entities(text),
-            link_preview_options: None,
-        };
+        let content =
+            Content::Text { text: text.to_owned(), entities: command_entities(text), link_preview_options: None };
         let message = store_user_message(&mut world, chat_id, &from, content, reply_to);
         drop(world);
         if delivered {
@@ -111,15 +81,9 @@ impl Sandbox {
             return fail(format!("no message {message_id} in chat {chat_id}"));
         };
         if !tappable(&message, data) {
-            return fail(format!(
-                "message {message_id} has no button with callback data {data:?}"
-            ));
+            return fail(format!("message {message_id} has no button with callback data {data:?}"));
         }
-        let id = format!(
-            "{}{:010}",
-            world.bot.id.unsigned_abs() % 1_000_000,
-            world.serial()
-        );
+        let id = format!("{}{:010}", world.bot.id.unsigned_abs() % 1_000_000, world.serial());
         world.callbacks.insert(id.clone());
         drop(world);
         let query = json!({
@@ -141,23 +105,12 @@ fn command_entities(text: &str) -> Vec<MessageEntity> {
         return Vec::new();
     }
     let token = text.split(char::is_whitespace).next().unwrap_or("");
-    let valid = token.len() > 1
-        && token[1..]
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'@');
-    if valid {
-        vec![MessageEntity::new("bot_command", 0, token.len())]
-    } else {
-        Vec::new()
-    }
+    let valid = token.len() > 1 && token[1..].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'@');
+    if valid { vec![MessageEntity::new("bot_command", 0, token.len())] } else { Vec::new() }
 }
 
 /// Whether a bot in privacy mode sees this group message: commands for it and replies to it.
-fn visible_in_privacy_mode(
-    text: &str,
-    bot_username: &str,
-    reply_to: Option<&StoredMessage>,
-) -> bool {
+fn visible_in_privacy_mode(text: &str, bot_username: &str, reply_to: Option<&StoredMessage>) -> bool {
     if reply_to.is_some_and(|m| m.by_bot) {
         return true;
     }

@@ -40,9 +40,7 @@ pub(super) async fn get_updates(sh: &Shared, p: &Params) -> Result<Vec<u8>, ApiE
     let poll = Poll {
         offset: p.int("offset").unwrap_or(0),
         limit: p.int("limit").unwrap_or(100).clamp(1, 100) as usize,
-        timeout: Duration::from_secs(
-            p.int("timeout").unwrap_or(0).clamp(0, MAX_POLL_SECONDS) as u64
-        ),
+        timeout: Duration::from_secs(p.int("timeout").unwrap_or(0).clamp(0, MAX_POLL_SECONDS) as u64),
         allowed_updates,
     };
     let batch = sh.updates.poll(poll, sh.shutdown.subscribe()).await?;
@@ -66,21 +64,14 @@ pub(super) fn answer_callback_query(sh: &Shared, p: &Params) -> Result<Vec<u8>, 
 pub(super) fn set_my_commands(sh: &Shared, p: &Params) -> Result<Vec<u8>, ApiError> {
     let key = command_key(p)?;
     let invalid = || ApiError::bad_request(msg::COMMAND_INVALID);
-    let commands = p
-        .json("commands")
-        .map_err(|()| invalid())?
-        .ok_or_else(invalid)?;
-    let commands: Vec<BotCommandEntry> =
-        serde_json::from_value(commands.into_owned()).map_err(|_| invalid())?;
+    let commands = p.json("commands").map_err(|()| invalid())?.ok_or_else(invalid)?;
+    let commands: Vec<BotCommandEntry> = serde_json::from_value(commands.into_owned()).map_err(|_| invalid())?;
     if commands.len() > 100 {
         return Err(invalid());
     }
     for entry in &commands {
         let name_ok = (1..=32).contains(&entry.command.len())
-            && entry
-                .command
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            && entry.command.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if !name_ok {
             return Err(invalid());
         }
@@ -112,8 +103,7 @@ pub(super) fn delete_my_commands(sh: &Shared, p: &Params) -> Result<Vec<u8>, Api
 
 /// Commands are stored per scope and language, as on Telegram.
 fn command_key(p: &Params) -> Result<(String, String), ApiError> {
-    let bad_scope =
-        || ApiError::bad_request("Bad Request: can't parse BotCommandScope JSON object");
+    let bad_scope = || ApiError::bad_request("Bad Request: can't parse BotCommandScope JSON object");
     let scope = p.json("scope").map_err(|()| bad_scope())?;
     let language = p.str("language_code").unwrap_or_default().into_owned();
     Ok((scope_key(scope.as_deref()).ok_or_else(bad_scope)?, language))
@@ -130,8 +120,7 @@ pub(crate) fn scope_key(scope: Option<&Value>) -> Option<String> {
         _ => None,
     };
     match scope["type"].as_str()? {
-        kind
-        @ ("default" | "all_private_chats" | "all_group_chats" | "all_chat_administrators") => {
+        kind @ ("default" | "all_private_chats" | "all_group_chats" | "all_chat_administrators") => {
             Some(kind.to_owned())
         }
         kind @ ("chat" | "chat_administrators") => Some(format!("{kind}:{}", id("chat_id")?)),

@@ -14,18 +14,13 @@ pub(super) fn get_chat(sh: &Shared, p: &Params) -> Result<Vec<u8>, ApiError> {
 
 pub(super) fn get_chat_member(sh: &Shared, p: &Params) -> Result<Vec<u8>, ApiError> {
     let target = p.chat_target()?;
-    let user_id = p
-        .int("user_id")
-        .ok_or_else(|| ApiError::bad_request(msg::USER_NOT_FOUND))?;
+    let user_id = p.int("user_id").ok_or_else(|| ApiError::bad_request(msg::USER_NOT_FOUND))?;
     let world = sh.world();
     let chat = world.chat(world.resolve(&target)?)?;
     let user = if user_id == world.bot.id {
         world.bot.clone()
     } else {
-        let user = world
-            .users
-            .get(&user_id)
-            .ok_or_else(|| ApiError::bad_request(msg::USER_NOT_FOUND))?;
+        let user = world.users.get(&user_id).ok_or_else(|| ApiError::bad_request(msg::USER_NOT_FOUND))?;
         user.shape.clone()
     };
     let status = world.member_status(chat, user_id);
@@ -49,19 +44,10 @@ pub(super) fn get_chat_administrators(sh: &Shared, p: &Params) -> Result<Vec<u8>
     admins.sort_by_key(|(status, id)| (*status != MemberStatus::Creator, *id));
     let mut list: Vec<_> = admins
         .iter()
-        .filter_map(|(status, id)| {
-            world
-                .users
-                .get(id)
-                .map(|u| member_json(&u.shape, *status, chat.kind()))
-        })
+        .filter_map(|(status, id)| world.users.get(id).map(|u| member_json(&u.shape, *status, chat.kind())))
         .collect();
     if chat.bot_status == MemberStatus::Administrator {
-        list.push(member_json(
-            &world.bot,
-            MemberStatus::Administrator,
-            chat.kind(),
-        ));
+        list.push(member_json(&world.bot, MemberStatus::Administrator, chat.kind()));
     }
     Ok(ok_body(&list))
 }

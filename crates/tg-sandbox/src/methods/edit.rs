@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use super::send::plain_and_entities;
+use super::send::record_of;
 use crate::Shared;
 use crate::error::{ApiError, msg, ok_body};
 use crate::html::FormattedText;
@@ -33,52 +33,26 @@ struct Edit {
 
 pub(super) fn edit_message_text(sh: &Shared, p: &Params) -> Result<Vec<u8>, ApiError> {
     let (target, message_id) = message_ref(p)?;
-    let source = p.str("text").unwrap_or_default();
-    let parse_mode = p.str("parse_mode").map(|m| m.into_owned());
-    let entities = p
-        .json("entities")
-        .map_err(|()| ApiError::bad_request(msg::BAD_ENTITIES_JSON))?;
-    let formatted = text::format(
-        &sh.text_rules(),
-        &source,
-        parse_mode.as_deref(),
-        entities,
-        Field::EditedText,
-    )?;
+    let given = text::given_text(&sh.text_rules(), p, Field::EditedText)?;
     let edit = Edit {
         method: "editMessageText",
-        change: Change::Text(formatted, super::link_preview(p)?),
+        change: Change::Text(given.formatted, super::link_preview(p)?),
         markup: text::reply_markup(p)?,
-        source: Some(source.into_owned()),
-        parse_mode,
+        source: given.source,
+        parse_mode: given.parse_mode,
     };
     apply(sh, &target, message_id, edit)
 }
 
 pub(super) fn edit_message_caption(sh: &Shared, p: &Params) -> Result<Vec<u8>, ApiError> {
     let (target, message_id) = message_ref(p)?;
-    let source = p.str("caption").map(|c| c.into_owned());
-    let parse_mode = p.str("parse_mode").map(|m| m.into_owned());
-    let entities = p
-        .json("caption_entities")
-        .map_err(|()| ApiError::bad_request(msg::BAD_ENTITIES_JSON))?;
-    let rules = sh.text_rules();
-    let formatted = match &source {
-        Some(source) => text::format(
-            &rules,
-            source,
-            parse_mode.as_deref(),
-            entities,
-            Field::Caption,
-        )?,
-        None => FormattedText::default(),
-    };
+    let given = text::given_text(&sh.text_rules(), p, Field::Caption)?;
     let edit = Edit {
         method: "editMessageCaption",
-        change: Change::Caption(formatted),
+        change: Change::Caption(given.formatted),
         markup: text::reply_markup(p)?,
-        source,
-        parse_mode,
+        source: given.source,
+        parse_mode: given.parse_mode,
     };
     apply(sh, &target, message_id, edit)
 }
@@ -104,14 +78,7 @@ pub(super) fn delete_message(sh: &Shared, p: &Params) -> Result<Vec<u8>, ApiErro
     if world.messages.remove(&(chat_id, message_id)).is_none() {
         return Err(ApiError::bad_request(msg::TO_DELETE_NOT_FOUND));
     }
-    let deletion = SentMessage::bare(
-        SentKind::Deletion,
-        "deleteMessage",
-        chat_id,
-        message_id,
-        now,
-        unix_millis(),
-    );
+    let deletion = SentMessage::bare(SentKind::Deletion, "deleteMessage", chat_id, message_id, now, unix_millis());
     sh.record.push(deletion);
     Ok(ok_body(&true))
 }
@@ -122,18 +89,11 @@ fn message_ref(p: &Params) -> Result<(ChatTarget, i32), ApiError> {
         return Err(ApiError::bad_request("Bad Request: MESSAGE_ID_INVALID"));
     }
     let target = p.chat_target()?;
-    let message_id = p
-        .int("message_id")
-        .ok_or_else(|| ApiError::bad_request(msg::NO_MESSAGE_ID))?;
+    let message_id = p.int("message_id").ok_or_else(|| ApiError::bad_request(msg::NO_MESSAGE_ID))?;
     Ok((target, message_id as i32))
 }
 
-fn apply(
-    sh: &Shared,
-    target: &ChatTarget,
-    message_id: i32,
-    edit: Edit,
-) -> Result<Vec<u8>, ApiError> {
+fn apply(sh: &Shared, target: &ChatTarget, message_id: i32, edit: Edit) -> Result<Vec<u8>, ApiError> {
     let now = Instant::now();
     let millis = unix_millis();
     let mut world = sh.world();
@@ -151,11 +111,7 @@ fn apply(
     if same_content(&old.content, &content) && old.reply_markup == edit.markup.inline {
         return Err(ApiError::bad_request(msg::NOT_MODIFIED));
     }
-    let charge = Charge {
-        chat_id,
-        is_group,
-        new_message: false,
-    };
+    let charge = Charge { chat_id, is_group, new_message: false };
     world.admit(charge, now)?;
     let message = Arc::new(StoredMessage {
         edit_date: Some((millis / 1000) as i64),
@@ -163,35 +119,21 @@ fn apply(
         reply_markup: edit.markup.inline,
         ..StoredMessage::clone(&old)
     });
-    world
-        .messages
-        .insert((chat_id, message_id), message.clone());
-    let (plain_text, entities) = plain_and_entities(&message.content);
+    world.store(message.clone());
     sh.record.push(SentMessage {
         text: edit.source,
-        plain_text,
-        entities,
         parse_mode: edit.parse_mode,
         reply_markup: edit.markup.sent,
-        ..SentMessage::bare(
-            SentKind::Edit,
-            edit.method,
-            chat_id,
-            message_id,
-            now,
-            millis,
-        )
+        ..record_of(SentKind::Edit, edit.method, &message, now, millis)
     });
     Ok(ok_body(&*message))
 }
 
 fn changed_content(old: &Content, change: Change) -> Result<Content, ApiError> {
     match (old, change) {
-        (Content::Text { .. }, Change::Text(new, link_preview_options)) => Ok(Content::Text {
-            text: new.text,
-            entities: new.entities,
-            link_preview_options,
-        }),
+        (Content::Text { .. }, Change::Text(new, link_preview_options)) => {
+            Ok(Content::Text { text: new.text, entities: new.entities, link_preview_options })
+        }
         (_, Change::Text(..)) => Err(ApiError::bad_request(msg::NO_TEXT_TO_EDIT)),
         (Content::Photo { sizes, .. }, Change::Caption(new)) => Ok(Content::Photo {
             sizes: sizes.clone(),
@@ -206,29 +148,12 @@ fn changed_content(old: &Content, change: Change) -> Result<Content, ApiError> {
 /// Whether a reader would see the same thing (link preview settings do not count).
 fn same_content(a: &Content, b: &Content) -> bool {
     match (a, b) {
+        (Content::Text { text: t1, entities: e1, .. }, Content::Text { text: t2, entities: e2, .. }) => {
+            t1 == t2 && e1 == e2
+        }
         (
-            Content::Text {
-                text: t1,
-                entities: e1,
-                ..
-            },
-            Content::Text {
-                text: t2,
-                entities: e2,
-                ..
-            },
-        ) => t1 == t2 && e1 == e2,
-        (
-            Content::Photo {
-                caption: c1,
-                caption_entities: e1,
-                ..
-            },
-            Content::Photo {
-                caption: c2,
-                caption_entities: e2,
-                ..
-            },
+            Content::Photo { caption: c1, caption_entities: e1, .. },
+            Content::Photo { caption: c2, caption_entities: e2, .. },
         ) => c1 == c2 && e1 == e2,
         _ => false,
     }

@@ -40,18 +40,11 @@ const METHODS: &[&str] = &[
 
 /// The canonical spelling of a method name given in any case (`SendMessage`, `sendmessage`).
 pub(crate) fn canonical(name: &str) -> Option<&'static str> {
-    METHODS
-        .iter()
-        .copied()
-        .find(|m| m.eq_ignore_ascii_case(name))
+    METHODS.iter().copied().find(|m| m.eq_ignore_ascii_case(name))
 }
 
 /// Runs a method; the answer is the whole JSON body.
-pub(crate) async fn call(
-    sandbox: &Sandbox,
-    method: &'static str,
-    p: &Params,
-) -> Result<Vec<u8>, ApiError> {
+pub(crate) async fn call(sandbox: &Sandbox, method: &'static str, p: &Params) -> Result<Vec<u8>, ApiError> {
     let sh = &*sandbox.shared;
     match method {
         "sendMessage" => send::send_message(sh, p),

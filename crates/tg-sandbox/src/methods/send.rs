@@ -1,7 +1,6 @@
 //! New messages: `sendMessage`, `sendPhoto`, and `sendChatAction`. All new messages pass
 //! through [`deliver`], which checks the chat, applies the flood limits, stores and records.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -36,29 +35,18 @@ struct Draft {
 
 pub(super) fn send_message(sh: &Shared, p: &Params) -> Result<Vec<u8>, ApiError> {
     let target = p.chat_target()?;
-    let source = p.str("text").unwrap_or_default();
-    let parse_mode = p.str("parse_mode");
-    let entities = p
-        .json("entities")
-        .map_err(|()| ApiError::bad_request(msg::BAD_ENTITIES_JSON))?;
-    let formatted = text::format(
-        &sh.text_rules(),
-        &source,
-        parse_mode.as_deref(),
-        entities,
-        Field::Text,
-    )?;
+    let given = text::given_text(&sh.text_rules(), p, Field::Text)?;
     let link_preview_options = link_preview(p)?;
     let draft = Draft {
         method: "sendMessage",
         content: Content::Text {
-            text: formatted.text,
-            entities: formatted.entities,
+            text: given.formatted.text,
+            entities: given.formatted.entities,
             link_preview_options: link_preview_options.clone(),
         },
         markup: text::reply_markup(p)?,
-        source: Some(source.into_owned()),
-        parse_mode: parse_mode.map(Cow::into_owned),
+        source: given.source,
+        parse_mode: given.parse_mode,
         reply: reply_target(p)?,
         link_preview_options,
         photo: None,
@@ -71,21 +59,7 @@ pub(super) fn send_message(sh: &Shared, p: &Params) -> Result<Vec<u8>, ApiError>
 pub(super) fn send_photo(sh: &Shared, p: &Params) -> Result<Vec<u8>, ApiError> {
     let target = p.chat_target()?;
     let input = photo_input(p)?;
-    let source = p.str("caption");
-    let parse_mode = p.str("parse_mode");
-    let entities = p
-        .json("caption_entities")
-        .map_err(|()| ApiError::bad_request(msg::BAD_ENTITIES_JSON))?;
-    let caption = match &source {
-        Some(source) => text::format(
-            &sh.text_rules(),
-            source,
-            parse_mode.as_deref(),
-            entities,
-            Field::Caption,
-        )?,
-        None => Default::default(),
-    };
+    let caption = text::given_text(&sh.text_rules(), p, Field::Caption)?;
     let markup = text::reply_markup(p)?;
     let reply = reply_target(p)?;
     let sizes = photo_sizes(sh, &input)?;
@@ -93,12 +67,12 @@ pub(super) fn send_photo(sh: &Shared, p: &Params) -> Result<Vec<u8>, ApiError> {
         method: "sendPhoto",
         content: Content::Photo {
             sizes,
-            caption: (!caption.text.is_empty()).then_some(caption.text),
-            caption_entities: caption.entities,
+            caption: Some(caption.formatted.text).filter(|c| !c.is_empty()),
+            caption_entities: caption.formatted.entities,
         },
         markup,
-        source: source.map(Cow::into_owned),
-        parse_mode: parse_mode.map(Cow::into_owned),
+        source: caption.source,
+        parse_mode: caption.parse_mode,
         reply,
         link_preview_options: None,
         photo: Some(input),
@@ -132,11 +106,7 @@ fn deliver(sh: &Shared, target: &ChatTarget, draft: Draft) -> Result<Arc<StoredM
             None => return Err(ApiError::bad_request(msg::REPLY_NOT_FOUND)),
         },
     };
-    let charge = Charge {
-        chat_id,
-        is_group: kind.is_group(),
-        new_message: true,
-    };
+    let charge = Charge { chat_id, is_group: kind.is_group(), new_message: true };
     world.admit(charge, now)?;
     let message_id = world.next_message_id(chat_id);
     let reply_to_message_id = reply_to.as_ref().map(|m| m.message_id);
@@ -152,50 +122,46 @@ fn deliver(sh: &Shared, target: &ChatTarget, draft: Draft) -> Result<Arc<StoredM
         reply_markup: draft.markup.inline,
         by_bot: true,
     });
-    world
-        .messages
-        .insert((chat_id, message_id), message.clone());
-    let (plain_text, entities) = plain_and_entities(&message.content);
+    world.store(message.clone());
     sh.record.push(SentMessage {
         text: draft.source,
-        plain_text,
-        entities,
         parse_mode: draft.parse_mode,
         reply_markup: draft.markup.sent,
         disable_notification: draft.disable_notification,
         link_preview_options: draft.link_preview_options,
         reply_to_message_id,
         photo: draft.photo,
-        ..SentMessage::bare(
-            SentKind::Message,
-            draft.method,
-            chat_id,
-            message_id,
-            now,
-            millis,
-        )
+        ..record_of(SentKind::Message, draft.method, &message, now, millis)
     });
     Ok(message)
 }
 
-/// The plain text and entities a reader sees in a message.
-pub(super) fn plain_and_entities(content: &Content) -> (Option<String>, Vec<crate::MessageEntity>) {
-    match content {
+/// A record of a stored message, with the text and entities a reader sees in it; callers add
+/// what the request said.
+pub(super) fn record_of(
+    kind: SentKind,
+    method: &'static str,
+    message: &StoredMessage,
+    at: Instant,
+    millis: u64,
+) -> SentMessage {
+    let (plain_text, entities) = match &message.content {
         Content::Text { text, entities, .. } => (Some(text.clone()), entities.clone()),
-        Content::Photo {
-            caption,
-            caption_entities,
-            ..
-        } => (caption.clone(), caption_entities.clone()),
+        Content::Photo { caption, caption_entities, .. } => (caption.clone(), caption_entities.clone()),
         _ => (None, Vec::new()),
+    };
+    SentMessage {
+        plain_text,
+        entities,
+        ..SentMessage::bare(kind, method, message.chat.id, message.message_id, at, millis)
     }
 }
 
 /// `link_preview_options`, or the older `disable_web_page_preview`.
 pub(super) fn link_preview(p: &Params) -> Result<Option<Value>, ApiError> {
-    let options = p.json("link_preview_options").map_err(|()| {
-        ApiError::bad_request("Bad Request: can't parse link preview options JSON object")
-    })?;
+    let options = p
+        .json("link_preview_options")
+        .map_err(|()| ApiError::bad_request("Bad Request: can't parse link preview options JSON object"))?;
     Ok(match options {
         Some(options) => Some(options.into_owned()),
         None if p.flag("disable_web_page_preview") => Some(json!({"is_disabled": true})),
@@ -205,43 +171,30 @@ pub(super) fn link_preview(p: &Params) -> Result<Option<Value>, ApiError> {
 
 /// `reply_parameters`, or the older `reply_to_message_id`.
 pub(super) fn reply_target(p: &Params) -> Result<Option<ReplyTo>, ApiError> {
-    let parameters = p.json("reply_parameters").map_err(|()| {
-        ApiError::bad_request("Bad Request: can't parse reply parameters JSON object")
-    })?;
+    let parameters = p
+        .json("reply_parameters")
+        .map_err(|()| ApiError::bad_request("Bad Request: can't parse reply parameters JSON object"))?;
     if let Some(parameters) = parameters {
-        let message_id = parameters["message_id"]
-            .as_i64()
-            .ok_or_else(|| ApiError::bad_request(msg::REPLY_NOT_FOUND))?;
+        let message_id =
+            parameters["message_id"].as_i64().ok_or_else(|| ApiError::bad_request(msg::REPLY_NOT_FOUND))?;
         return Ok(Some(ReplyTo {
             message_id: message_id as i32,
-            allow_missing: parameters["allow_sending_without_reply"]
-                .as_bool()
-                .unwrap_or(false),
+            allow_missing: parameters["allow_sending_without_reply"].as_bool().unwrap_or(false),
         }));
     }
-    Ok(p.int("reply_to_message_id").map(|id| ReplyTo {
-        message_id: id as i32,
-        allow_missing: p.flag("allow_sending_without_reply"),
-    }))
+    Ok(p.int("reply_to_message_id")
+        .map(|id| ReplyTo { message_id: id as i32, allow_missing: p.flag("allow_sending_without_reply") }))
 }
 
 /// `photo`: an upload (direct or `attach://`), an HTTP URL, or a file id.
 fn photo_input(p: &Params) -> Result<PhotoInput, ApiError> {
-    let upload = |u: &crate::params::Upload| PhotoInput::Upload {
-        file_name: u.file_name.clone(),
-        size: u.size,
-    };
+    let upload = |u: &crate::params::Upload| PhotoInput::Upload { file_name: u.file_name.clone(), size: u.size };
     if let Some(file) = p.file("photo") {
         return Ok(upload(file));
     }
-    let value = p
-        .str("photo")
-        .ok_or_else(|| ApiError::bad_request(msg::NO_PHOTO))?;
+    let value = p.str("photo").ok_or_else(|| ApiError::bad_request(msg::NO_PHOTO))?;
     if let Some(part) = value.strip_prefix("attach://") {
-        return p
-            .file(part)
-            .map(upload)
-            .ok_or_else(|| ApiError::bad_request(msg::NO_PHOTO));
+        return p.file(part).map(upload).ok_or_else(|| ApiError::bad_request(msg::NO_PHOTO));
     }
     if value.starts_with("http://") || value.starts_with("https://") {
         return Ok(PhotoInput::Url(value.into_owned()));
@@ -254,11 +207,7 @@ fn photo_input(p: &Params) -> Result<PhotoInput, ApiError> {
 fn photo_sizes(sh: &Shared, input: &PhotoInput) -> Result<Arc<[PhotoSize]>, ApiError> {
     let mut world = sh.world();
     if let PhotoInput::FileId(id) = input {
-        return world
-            .photos
-            .get(id)
-            .cloned()
-            .ok_or_else(|| ApiError::bad_request(msg::WRONG_FILE));
+        return world.photos.get(id).cloned().ok_or_else(|| ApiError::bad_request(msg::WRONG_FILE));
     }
     let serial = world.serial();
     let sizes: Arc<[PhotoSize]> = [(90, 60, 1_200), (320, 213, 14_000), (800, 533, 62_000)]

@@ -27,21 +27,10 @@ pub fn sandbox_with(config: SandboxConfig) -> Sandbox {
     let sandbox = Sandbox::start(config).expect("sandbox starts");
     sandbox.add_user(NewUser::new(ANN, "Ann").username("ann").language_code("en"));
     sandbox.add_user(NewUser::new(BOB, "Bob").last_name("Builder"));
-    sandbox
-        .add_group(NewGroup::group(GROUP, "Readers").owner(ANN).member(BOB))
-        .unwrap();
-    let supergroup = NewGroup::supergroup(SUPERGROUP, "Big readers")
-        .owner(ANN)
-        .admin(BOB)
-        .username("bigreaders");
+    sandbox.add_group(NewGroup::group(GROUP, "Readers").owner(ANN).member(BOB)).unwrap();
+    let supergroup = NewGroup::supergroup(SUPERGROUP, "Big readers").owner(ANN).admin(BOB).username("bigreaders");
     sandbox.add_group(supergroup).unwrap();
-    sandbox
-        .add_group(
-            NewGroup::channel(CHANNEL, "News")
-                .owner(ANN)
-                .username("kabarnews"),
-        )
-        .unwrap();
+    sandbox.add_group(NewGroup::channel(CHANNEL, "News").owner(ANN).username("kabarnews")).unwrap();
     sandbox
 }
 
@@ -57,13 +46,7 @@ pub fn bot(sandbox: &Sandbox) -> teloxide::Bot {
 
 /// A bare HTTP/1.1 request; returns status and body. Blocking I/O on a blocking thread keeps
 /// the tests free of extra tokio features.
-pub async fn http(
-    sandbox: &Sandbox,
-    method: &str,
-    path: &str,
-    content_type: &str,
-    body: &[u8],
-) -> (u16, String) {
+pub async fn http(sandbox: &Sandbox, method: &str, path: &str, content_type: &str, body: &[u8]) -> (u16, String) {
     let addr = sandbox.addr();
     let head = format!(
         "{method} {path} HTTP/1.1\r\nHost: sandbox\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -86,19 +69,8 @@ pub async fn http(
 }
 
 /// A JSON POST to the Bot API.
-pub async fn call(
-    sandbox: &Sandbox,
-    method: &str,
-    body: serde_json::Value,
-) -> (u16, serde_json::Value) {
+pub async fn call(sandbox: &Sandbox, method: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
     let path = format!("/bot{}/{method}", sandbox.token());
-    let (status, body) = http(
-        sandbox,
-        "POST",
-        &path,
-        "application/json",
-        body.to_string().as_bytes(),
-    )
-    .await;
+    let (status, body) = http(sandbox, "POST", &path, "application/json", body.to_string().as_bytes()).await;
     (status, serde_json::from_str(&body).unwrap())
 }

@@ -1,0 +1,85 @@
+//! A new article on a watched site reaches every subscriber once, summarised; the backlog never.
+
+use kabar::demo::news_site::seed_article;
+
+use crate::helpers::{TestApp, spawn_app};
+
+async fn app_with_backlog_and_readers(readers: &[i64]) -> TestApp {
+    let app = spawn_app().await;
+    app.site.publish(
+        "Berita lama yang sudah ada sebelumnya",
+        "JAKARTA – Berita lama ini sudah ada di situs sebelum kabar mulai mengawasi, jadi tidak boleh dikirim.",
+    );
+    app.poll_now().await;
+    app.wait_until_primed().await;
+    for &id in readers {
+        app.reader_starts(id, "Pembaca", "id").await;
+    }
+    app
+}
+
+#[tokio::test]
+async fn each_reader_receives_exactly_one_message_with_title_summary_and_link() {
+    let app = app_with_backlog_and_readers(&[201, 202, 203]).await;
+    let (title, body) = seed_article();
+    let url = app.site.publish(&title, &body);
+    app.poll_now().await;
+    app.poll_now().await;
+    for reader in [201, 202, 203] {
+        let messages = app.sandbox.sent_to(reader);
+        assert_eq!(messages.len(), 2, "the /start answer and one story: {messages:#?}");
+        let story = messages[1].plain_text.clone().unwrap();
+        assert!(story.starts_with(&title), "{story}");
+        assert!(story.contains("Pentagon telah mengonfirmasi bahwa Amerika Serikat"), "{story}");
+        assert!(story.contains(&url), "{story}");
+        for boilerplate in ["Baca Juga", "WhatsApp", "LEAVE A RESPONSE", "Bagikan"] {
+            assert!(!story.contains(boilerplate), "{boilerplate} in {story}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_backlog_found_at_the_first_poll_is_not_pushed() {
+    let app = app_with_backlog_and_readers(&[211]).await;
+    app.poll_now().await;
+    let messages = app.sandbox.sent_to(211);
+    assert_eq!(messages.len(), 1, "only the /start answer: {messages:#?}");
+    assert_eq!(app.store.count_articles().await.unwrap(), 1, "the backlog is recorded");
+}
+
+#[tokio::test]
+async fn a_reader_who_stopped_receives_no_more_stories() {
+    let app = app_with_backlog_and_readers(&[221, 222]).await;
+    app.reader_sends(222, "/stop").await;
+    app.site.publish(
+        "Gempa di Jakarta",
+        "JAKARTA – Gempa berkekuatan 5,1 mengguncang Jakarta pada Selasa pagi, tanpa laporan kerusakan.",
+    );
+    app.poll_now().await;
+    assert_eq!(app.sandbox.sent_to(221).len(), 2);
+    assert_eq!(app.sandbox.sent_to(222).len(), 2, "only the /start and /stop answers");
+}
+
+#[tokio::test]
+async fn a_title_full_of_markup_characters_arrives_intact() {
+    let app = app_with_backlog_and_readers(&[231]).await;
+    let title = r#"Harga <BBM> naik & "turun" > 5% <script>alert(1)</script>"#;
+    app.site.publish(title, "JAKARTA – Pemerintah mengumumkan harga baru bahan bakar minyak yang berlaku mulai Senin depan di seluruh Indonesia.");
+    app.poll_now().await;
+    let story = app.message_number(231, 2).await;
+    assert!(story.plain_text.unwrap().starts_with(title));
+    assert!(app.sandbox.rejections().is_empty(), "Telegram accepted the HTML: {:?}", app.sandbox.rejections());
+}
+
+#[tokio::test]
+async fn a_story_is_pushed_once_across_restarts() {
+    let mut app = app_with_backlog_and_readers(&[241]).await;
+    app.site.publish(
+        "Cerita pertama",
+        "JAKARTA – Cerita pertama ini hanya boleh sampai ke pembaca satu kali saja, bahkan setelah restart.",
+    );
+    app.poll_now().await;
+    app.restart().await;
+    app.poll_now().await;
+    assert_eq!(app.sandbox.sent_to(241).len(), 2);
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests: the real application, in-process, against the Telegram sandbox and the
+//! sample news site on 127.0.0.1, each test with a fresh database.
+
+mod api;
+mod articles;
+mod delivery;
+mod editors;
+mod helpers;
+mod readers;

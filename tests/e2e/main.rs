@@ -3,6 +3,7 @@
 
 mod api;
 mod articles;
+mod crash;
 mod delivery;
 mod editors;
 mod helpers;

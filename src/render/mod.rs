@@ -77,14 +77,17 @@ impl Renderer {
 
     /// A breaking message from an editor or the API.
     pub fn breaking(&self, text: &str, url: Option<&str>) -> Result<String, RenderError> {
-        let url = url.filter(|u| html::is_linkable(u));
-        self.fit("breaking.html.j2", text.trim(), TEXT_LIMIT, |text| context! { text => text, url => url })
+        self.text_with_link("breaking.html.j2", text, url)
     }
 
     /// A message pushed through the API that is not breaking news.
     pub fn announcement(&self, text: &str, url: Option<&str>) -> Result<String, RenderError> {
+        self.text_with_link("announcement.html.j2", text, url)
+    }
+
+    fn text_with_link(&self, name: &'static str, text: &str, url: Option<&str>) -> Result<String, RenderError> {
         let url = url.filter(|u| html::is_linkable(u));
-        self.fit("announcement.html.j2", text.trim(), TEXT_LIMIT, |text| context! { text => text, url => url })
+        self.fit(name, text.trim(), TEXT_LIMIT, |text| context! { text => text, url => url })
     }
 
     /// Renders `name`, shortening its one free-text value until the message fits `limit`.

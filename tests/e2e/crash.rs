@@ -1,16 +1,13 @@
 //! The real binary, killed with SIGKILL in the middle of a push and started again: every queued
 //! delivery is sent, and duplicates are bounded by what was in flight.
 
-use std::{
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+use std::process::{Child, Command, Stdio};
 
 use kabar::store::{ChatKind, NewSubscriber, Store};
 use serde_json::json;
 use tg_sandbox::{NewUser, Sandbox, SandboxConfig};
 
-use crate::helpers::{ADMIN_TOKEN, WAIT};
+use crate::helpers::{ADMIN_TOKEN, eventually};
 
 const READERS: std::ops::Range<i64> = 700..712;
 const CONCURRENCY: usize = 4;
@@ -28,14 +25,6 @@ fn start_kabar(config: &std::path::Path) -> Child {
         .stderr(Stdio::null())
         .spawn()
         .expect("the kabar binary starts")
-}
-
-async fn wait_healthy(http: &reqwest::Client, api: &str) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !http.get(format!("{api}/healthz")).send().await.is_ok_and(|r| r.status() == 200) {
-        assert!(tokio::time::Instant::now() < deadline, "kabar never became healthy");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 #[tokio::test]
@@ -73,7 +62,10 @@ async fn a_push_killed_midway_is_completed_after_the_restart() {
     let api = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     let mut kabar = start_kabar(&config);
-    wait_healthy(&http, &api).await;
+    eventually("kabar becoming healthy", || async {
+        http.get(format!("{api}/healthz")).send().await.is_ok_and(|r| r.status() == 200)
+    })
+    .await;
     let answer: serde_json::Value = http
         .post(format!("{api}/api/broadcasts"))
         .bearer_auth(ADMIN_TOKEN)
@@ -85,22 +77,17 @@ async fn a_push_killed_midway_is_completed_after_the_restart() {
         .await
         .unwrap();
     assert_eq!(answer["recipients"], READERS.count());
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while sandbox.sent().len() < 3 {
-        assert!(tokio::time::Instant::now() < deadline, "the push never started");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually("the push starting", || async { sandbox.sent().len() >= 3 }).await;
     kabar.kill().unwrap();
     kabar.wait().unwrap();
     let before_restart = sandbox.sent().len();
     assert!(before_restart < READERS.count(), "the kill came in the middle of the push");
 
     let mut kabar = start_kabar(&config);
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while READERS.clone().any(|id| sandbox.sent_to(id).is_empty()) {
-        assert!(tokio::time::Instant::now() < deadline, "not every reader got the message after the restart");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually("every reader getting the message", || async {
+        READERS.clone().all(|id| !sandbox.sent_to(id).is_empty())
+    })
+    .await;
     kabar.kill().unwrap();
     kabar.wait().unwrap();
     let duplicates = sandbox.sent().len() - READERS.count();

@@ -163,11 +163,7 @@ impl TestApp {
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = bool>,
     {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        while !condition().await {
-            assert!(tokio::time::Instant::now() < deadline, "a condition did not hold in time");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        eventually("a condition", condition).await;
     }
 
     /// An API request with the admin token; returns the status and the JSON body.
@@ -184,6 +180,19 @@ impl TestApp {
     /// A broadcast's progress, read from the API.
     pub async fn progress(&self, id: i64) -> BroadcastProgress {
         self.store.broadcast_progress(id).await.unwrap().expect("the broadcast exists")
+    }
+}
+
+/// Polls `condition` until it holds; fails the test, naming `what`, after [`WAIT`].
+pub async fn eventually<F, Fut>(what: &str, condition: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !condition().await {
+        assert!(tokio::time::Instant::now() < deadline, "{what} did not happen in time");
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod api;
 mod articles;
+mod cli;
 mod crash;
 mod delivery;
 mod editors;

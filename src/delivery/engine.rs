@@ -91,8 +91,9 @@ impl DeliveryEngine {
         let mut sends = JoinSet::new();
         while !*stop.borrow() {
             while sends.try_join_next().is_some() {}
+            // Claim in batches: one claim per quarter of the slots, not one per finished send.
             let free = slots.available_permits();
-            if free == 0 {
+            if free < (self.inner.settings.concurrency / 4).max(1) && !sends.is_empty() {
                 tokio::select! {
                     _ = sends.join_next() => {}
                     _ = stop.changed() => {}

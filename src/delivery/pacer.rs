@@ -3,7 +3,10 @@
 
 use std::{
     num::NonZeroU32,
-    sync::{Arc, Mutex, RwLock},
+    sync::{
+        Arc, Mutex, RwLock,
+        atomic::{AtomicUsize, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -13,7 +16,9 @@ use crate::config::Limits;
 
 /// Sends are paced a little under each limit, so that the jitter between a send being admitted
 /// and it reaching the platform can never push a window over.
-const HEADROOM: f64 = 0.98;
+fn headroom(count: u32) -> f64 {
+    if count >= 100 { 0.97 } else { 0.98 }
+}
 
 /// Whether a send may go now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +34,8 @@ pub struct Pacer {
     limiters: RwLock<Arc<Limiters>>,
     /// A flood wait from the platform, or the settling time after a limit change.
     paused_until: Mutex<Option<Instant>>,
+    /// Replies waiting for a global slot; bulk sends step aside while there are any.
+    replies_waiting: AtomicUsize,
 }
 
 #[derive(Debug)]
@@ -43,7 +50,10 @@ impl Limiters {
     fn new(limits: Limits) -> Limiters {
         Limiters {
             limits,
-            global: RateLimiter::direct(smooth_quota(limits.global_per_sec, Duration::from_secs(1))),
+            global: RateLimiter::direct(
+                smooth_quota(limits.global_per_sec, Duration::from_secs(1))
+                    .allow_burst(global_burst(limits.global_per_sec)),
+            ),
             chats: RateLimiter::keyed(smooth_quota(limits.per_chat_per_sec, Duration::from_secs(1))),
             groups: RateLimiter::keyed(smooth_quota(limits.group_per_min, Duration::from_secs(60))),
         }
@@ -52,8 +62,15 @@ impl Limiters {
 
 /// `count` sends per `window`, one at a time, slightly under the limit.
 fn smooth_quota(count: u32, window: Duration) -> Quota {
-    let period = window.div_f64(f64::from(count.max(1)) * HEADROOM);
+    let period = window.div_f64(f64::from(count.max(1)) * headroom(count));
     Quota::with_period(period).expect("a positive period").allow_burst(NonZeroU32::MIN)
+}
+
+/// At high rates one send per timer tick (about a millisecond) is too few, so the global limiter
+/// may release a handful at once: 1% of the limit, which with the headroom keeps every one-second
+/// window at or under 99% of the limit.
+fn global_burst(per_sec: u32) -> NonZeroU32 {
+    NonZeroU32::new(per_sec / 100).unwrap_or(NonZeroU32::MIN)
 }
 
 fn interval(count: u32, window: Duration) -> Duration {
@@ -62,7 +79,11 @@ fn interval(count: u32, window: Duration) -> Duration {
 
 impl Pacer {
     pub fn new(limits: Limits) -> Pacer {
-        Pacer { limiters: RwLock::new(Arc::new(Limiters::new(limits))), paused_until: Mutex::new(None) }
+        Pacer {
+            limiters: RwLock::new(Arc::new(Limiters::new(limits))),
+            paused_until: Mutex::new(None),
+            replies_waiting: AtomicUsize::new(0),
+        }
     }
 
     /// The limits in force.
@@ -99,25 +120,43 @@ impl Pacer {
     }
 
     /// Waits for a global slot, then takes the chat's (and for groups, the group's) turn if it is
-    /// ready. Used by the delivery workers, which requeue a chat that is not ready.
+    /// ready. Used by the delivery workers, which requeue a chat that is not ready. Bulk sends
+    /// let waiting replies take the next slots, so a reader is answered at once during a push.
     pub async fn try_admit(&self, chat_id: i64, is_group: bool) -> Admission {
         self.wait_while_paused().await;
         let limiters = self.current();
-        limiters.global.until_ready().await;
-        if let Err(not_until) = limiters.chats.check_key(&chat_id) {
-            return Admission::NotBefore(instant_of(not_until.wait_time_from(limiters.chats.clock().now())));
+        while self.replies_waiting.load(Ordering::Acquire) > 0 {
+            tokio::time::sleep(interval(limiters.limits.global_per_sec, Duration::from_secs(1))).await;
         }
+        limiters.global.until_ready().await;
+        self.take_chat_turn(&limiters, chat_id, is_group)
+    }
+
+    /// Waits until a message may go to `chat_id`, ahead of every bulk send. Used for replies.
+    pub async fn admit(&self, chat_id: i64, is_group: bool) {
+        loop {
+            self.wait_while_paused().await;
+            let limiters = self.current();
+            self.replies_waiting.fetch_add(1, Ordering::AcqRel);
+            limiters.global.until_ready().await;
+            self.replies_waiting.fetch_sub(1, Ordering::AcqRel);
+            match self.take_chat_turn(&limiters, chat_id, is_group) {
+                Admission::Go => return,
+                Admission::NotBefore(when) => tokio::time::sleep_until(when.into()).await,
+            }
+        }
+    }
+
+    /// Takes the group's turn (the longer wait) before the chat's, so that a refusal wastes at
+    /// most the shorter of the two.
+    fn take_chat_turn(&self, limiters: &Limiters, chat_id: i64, is_group: bool) -> Admission {
         if is_group && let Err(not_until) = limiters.groups.check_key(&chat_id) {
             return Admission::NotBefore(instant_of(not_until.wait_time_from(limiters.groups.clock().now())));
         }
-        Admission::Go
-    }
-
-    /// Waits until a message may go to `chat_id`. Used for replies, which are sent at once.
-    pub async fn admit(&self, chat_id: i64, is_group: bool) {
-        while let Admission::NotBefore(when) = self.try_admit(chat_id, is_group).await {
-            tokio::time::sleep_until(when.into()).await;
+        if let Err(not_until) = limiters.chats.check_key(&chat_id) {
+            return Admission::NotBefore(instant_of(not_until.wait_time_from(limiters.chats.clock().now())));
         }
+        Admission::Go
     }
 
     /// Forgets chats that have not sent recently, so the keyed state stays small.
@@ -171,6 +210,34 @@ mod tests {
         match pacer.try_admit(-5, true).await {
             Admission::NotBefore(when) => assert!(when > Instant::now() + Duration::from_secs(30)),
             Admission::Go => panic!("a second message into the group went within the minute"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_waiting_reply_goes_before_bulk_sends() {
+        let pacer = Arc::new(Pacer::new(limits(2, 1000, 1000)));
+        assert_eq!(pacer.try_admit(1, false).await, Admission::Go);
+        let reply = tokio::spawn({
+            let pacer = pacer.clone();
+            async move {
+                pacer.admit(3, false).await;
+                Instant::now()
+            }
+        });
+        while pacer.replies_waiting.load(Ordering::Acquire) == 0 {
+            tokio::task::yield_now().await;
+        }
+        pacer.try_admit(2, false).await;
+        let bulk_sent = Instant::now();
+        assert!(reply.await.unwrap() < bulk_sent, "the reply went first");
+    }
+
+    #[test]
+    fn the_global_burst_never_lets_a_second_exceed_the_limit() {
+        for limit in [1, 5, 30, 99, 100, 1000, 100_000] {
+            let rate = f64::from(limit) * headroom(limit);
+            let most_in_a_second = f64::from(global_burst(limit).get()) + rate.floor();
+            assert!(most_in_a_second <= f64::from(limit), "limit {limit}: up to {most_in_a_second} a second");
         }
     }
 

@@ -24,6 +24,7 @@ pub fn router(state: HttpState) -> Router<HttpState> {
     Router::new()
         .route("/broadcasts", post(create_broadcast))
         .route("/broadcasts/{id}", get(broadcast_progress).delete(cancel_broadcast))
+        .route("/broadcasts/{id}/failures", get(broadcast_failures))
         .route("/limits", get(read_limits).put(change_limits))
         .route("/articles", post(publish_article))
         .route_layer(middleware::from_fn_with_state(state, require_admin))
@@ -109,6 +110,17 @@ async fn broadcast_progress(
 ) -> Result<impl IntoResponse, ApiError> {
     let progress = state.store.broadcast_progress(id).await?;
     progress.map(Json).ok_or_else(|| ApiError::NotFound(format!("no broadcast {id}")))
+}
+
+/// Why deliveries of a broadcast failed: up to 1,000 of them, with their chats and reasons.
+async fn broadcast_failures(
+    State(state): State<HttpState>,
+    Path(id): Path<i64>,
+) -> Result<impl IntoResponse, ApiError> {
+    if state.store.broadcast_progress(id).await?.is_none() {
+        return Err(ApiError::NotFound(format!("no broadcast {id}")));
+    }
+    Ok(Json(state.store.failed_deliveries(id, 1000).await?))
 }
 
 async fn cancel_broadcast(State(state): State<HttpState>, Path(id): Path<i64>) -> Result<impl IntoResponse, ApiError> {

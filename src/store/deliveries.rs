@@ -29,6 +29,14 @@ impl ClaimedDelivery {
     }
 }
 
+/// A delivery that did not reach its chat, with the reason kept.
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct FailedDelivery {
+    pub chat_id: i64,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+}
+
 /// What happened to one claimed delivery.
 #[derive(Debug, Clone)]
 pub struct DeliveryOutcome {
@@ -99,6 +107,18 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(released.rows_affected())
+    }
+
+    /// The failed deliveries of a broadcast with their reasons, at most `limit`.
+    pub async fn failed_deliveries(&self, broadcast_id: i64, limit: i64) -> StoreResult<Vec<FailedDelivery>> {
+        sqlx::query_as(
+            "SELECT s.chat_id, d.attempts, d.last_error FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+             WHERE d.broadcast_id = ?1 AND d.status = 'failed' ORDER BY d.id LIMIT ?2",
+        )
+        .bind(broadcast_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
     }
 
     /// Deliveries waiting to be sent, for metrics.

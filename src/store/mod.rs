@@ -18,7 +18,7 @@ use sqlx::{
 
 pub use articles::{ArticleRecord, NewArticle};
 pub use broadcasts::{BroadcastKind, BroadcastProgress, BroadcastStatus, NewBroadcast, Priority};
-pub use deliveries::{ClaimedDelivery, DeliveryOutcome, OutcomeKind};
+pub use deliveries::{ClaimedDelivery, DeliveryOutcome, FailedDelivery, OutcomeKind};
 pub use sources::SourceRecord;
 pub use subscribers::{ChatKind, NewSubscriber, SubscribeOutcome};
 

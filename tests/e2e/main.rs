@@ -8,4 +8,5 @@ mod crash;
 mod delivery;
 mod editors;
 mod helpers;
+mod outcomes;
 mod readers;

@@ -151,7 +151,7 @@ impl Inner {
             return OutcomeKind::Failed { error: "the reader is no longer subscribed".into() };
         }
         let admission = tokio::select! {
-            admission = self.pacer.try_admit(delivery.chat_id, delivery.chat_kind().is_group()) => admission,
+            admission = self.pacer.try_admit(delivery.chat_id, delivery.chat_kind().is_group(), delivery.priority()) => admission,
             _ = stop.wait_for(|stopped| *stopped) => return OutcomeKind::Deferred { due_at: now_ms() },
         };
         if let Admission::NotBefore(when) = admission {

@@ -12,7 +12,10 @@ use std::{
 
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
 
-use crate::config::Limits;
+use crate::{config::Limits, store::Priority};
+
+/// One waiting count per [`Priority`], most urgent first.
+const LANES: usize = 4;
 
 /// Sends are paced a little under each limit, so that the jitter between a send being admitted
 /// and it reaching the platform can never push a window over.
@@ -34,8 +37,9 @@ pub struct Pacer {
     limiters: RwLock<Arc<Limiters>>,
     /// A flood wait from the platform, or the settling time after a limit change.
     paused_until: Mutex<Option<Instant>>,
-    /// Replies waiting for a global slot; bulk sends step aside while there are any.
-    replies_waiting: AtomicUsize,
+    /// Sends waiting for a global slot, by priority: a send steps aside while a more urgent one
+    /// waits, so replies go before breaking news, and breaking news before regular stories.
+    waiting: [AtomicUsize; LANES],
 }
 
 #[derive(Debug)]
@@ -82,7 +86,7 @@ impl Pacer {
         Pacer {
             limiters: RwLock::new(Arc::new(Limiters::new(limits))),
             paused_until: Mutex::new(None),
-            replies_waiting: AtomicUsize::new(0),
+            waiting: Default::default(),
         }
     }
 
@@ -120,30 +124,37 @@ impl Pacer {
     }
 
     /// Waits for a global slot, then takes the chat's (and for groups, the group's) turn if it is
-    /// ready. Used by the delivery workers, which requeue a chat that is not ready. Bulk sends
-    /// let waiting replies take the next slots, so a reader is answered at once during a push.
-    pub async fn try_admit(&self, chat_id: i64, is_group: bool) -> Admission {
+    /// ready. The delivery workers requeue a chat that is not ready.
+    pub async fn try_admit(&self, chat_id: i64, is_group: bool, priority: Priority) -> Admission {
         self.wait_while_paused().await;
         let limiters = self.current();
-        while self.replies_waiting.load(Ordering::Acquire) > 0 {
-            tokio::time::sleep(interval(limiters.limits.global_per_sec, Duration::from_secs(1))).await;
-        }
-        limiters.global.until_ready().await;
+        self.take_global_slot(&limiters, priority).await;
         self.take_chat_turn(&limiters, chat_id, is_group)
     }
 
-    /// Waits until a message may go to `chat_id`, ahead of every bulk send. Used for replies.
+    /// Waits until a reply may go to `chat_id`, ahead of every other send.
     pub async fn admit(&self, chat_id: i64, is_group: bool) {
+        while let Admission::NotBefore(when) = self.try_admit(chat_id, is_group, Priority::Reply).await {
+            tokio::time::sleep_until(when.into()).await;
+        }
+    }
+
+    /// Waits for a global slot, stepping aside while a more urgent send waits for one. The slot
+    /// is taken with a non-blocking check right after that look, so a less urgent send never
+    /// sleeps inside the limiter where it would race the urgent one.
+    async fn take_global_slot(&self, limiters: &Limiters, priority: Priority) {
+        let lane = priority as usize;
+        let _waiting = LaneGuard::enter(&self.waiting[lane]);
         loop {
-            self.wait_while_paused().await;
-            let limiters = self.current();
-            self.replies_waiting.fetch_add(1, Ordering::AcqRel);
-            limiters.global.until_ready().await;
-            self.replies_waiting.fetch_sub(1, Ordering::AcqRel);
-            match self.take_chat_turn(&limiters, chat_id, is_group) {
-                Admission::Go => return,
-                Admission::NotBefore(when) => tokio::time::sleep_until(when.into()).await,
-            }
+            let wait = if self.waiting[..lane].iter().any(|more_urgent| more_urgent.load(Ordering::Acquire) > 0) {
+                interval(limiters.limits.global_per_sec, Duration::from_secs(1))
+            } else {
+                match limiters.global.check() {
+                    Ok(()) => return,
+                    Err(not_until) => not_until.wait_time_from(limiters.global.clock().now()),
+                }
+            };
+            tokio::time::sleep(wait).await;
         }
     }
 
@@ -183,6 +194,22 @@ impl Pacer {
     }
 }
 
+/// Counts a waiting send for as long as it waits, even when its future is dropped midway.
+struct LaneGuard<'a>(&'a AtomicUsize);
+
+impl<'a> LaneGuard<'a> {
+    fn enter(lane: &'a AtomicUsize) -> LaneGuard<'a> {
+        lane.fetch_add(1, Ordering::AcqRel);
+        LaneGuard(lane)
+    }
+}
+
+impl Drop for LaneGuard<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 fn instant_of(wait: Duration) -> Instant {
     Instant::now() + wait
 }
@@ -198,16 +225,16 @@ mod tests {
     #[tokio::test]
     async fn a_second_send_to_one_chat_must_wait() {
         let pacer = Pacer::new(limits(1000, 1, 20));
-        assert_eq!(pacer.try_admit(7, false).await, Admission::Go);
-        assert!(matches!(pacer.try_admit(7, false).await, Admission::NotBefore(_)));
-        assert_eq!(pacer.try_admit(8, false).await, Admission::Go, "another chat is not held back");
+        assert_eq!(pacer.try_admit(7, false, Priority::Article).await, Admission::Go);
+        assert!(matches!(pacer.try_admit(7, false, Priority::Article).await, Admission::NotBefore(_)));
+        assert_eq!(pacer.try_admit(8, false, Priority::Article).await, Admission::Go, "another chat is not held back");
     }
 
     #[tokio::test]
     async fn a_group_is_held_to_its_per_minute_limit() {
         let pacer = Pacer::new(limits(1000, 1000, 1));
-        assert_eq!(pacer.try_admit(-5, true).await, Admission::Go);
-        match pacer.try_admit(-5, true).await {
+        assert_eq!(pacer.try_admit(-5, true, Priority::Article).await, Admission::Go);
+        match pacer.try_admit(-5, true, Priority::Article).await {
             Admission::NotBefore(when) => assert!(when > Instant::now() + Duration::from_secs(30)),
             Admission::Go => panic!("a second message into the group went within the minute"),
         }
@@ -216,7 +243,7 @@ mod tests {
     #[tokio::test]
     async fn a_waiting_reply_goes_before_bulk_sends() {
         let pacer = Arc::new(Pacer::new(limits(2, 1000, 1000)));
-        assert_eq!(pacer.try_admit(1, false).await, Admission::Go);
+        assert_eq!(pacer.try_admit(1, false, Priority::Article).await, Admission::Go);
         let reply = tokio::spawn({
             let pacer = pacer.clone();
             async move {
@@ -224,12 +251,21 @@ mod tests {
                 Instant::now()
             }
         });
-        while pacer.replies_waiting.load(Ordering::Acquire) == 0 {
+        while pacer.waiting[Priority::Reply as usize].load(Ordering::Acquire) == 0 {
             tokio::task::yield_now().await;
         }
-        pacer.try_admit(2, false).await;
+        pacer.try_admit(2, false, Priority::Article).await;
         let bulk_sent = Instant::now();
         assert!(reply.await.unwrap() < bulk_sent, "the reply went first");
+    }
+
+    #[tokio::test]
+    async fn a_dropped_wait_does_not_hold_back_other_lanes() {
+        let pacer = Pacer::new(limits(1, 1000, 1000));
+        assert_eq!(pacer.try_admit(1, false, Priority::Article).await, Admission::Go);
+        let reply = pacer.try_admit(2, false, Priority::Reply);
+        assert!(tokio::time::timeout(Duration::from_millis(10), reply).await.is_err(), "the slot is taken");
+        assert!(pacer.waiting.iter().all(|lane| lane.load(Ordering::Acquire) == 0));
     }
 
     #[test]

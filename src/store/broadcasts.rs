@@ -18,6 +18,18 @@ pub enum Priority {
     Digest = 3,
 }
 
+impl Priority {
+    /// Reads the stored number; anything unknown is the least urgent.
+    pub fn from_stored(value: i64) -> Priority {
+        match value {
+            0 => Priority::Reply,
+            1 => Priority::Breaking,
+            2 => Priority::Article,
+            _ => Priority::Digest,
+        }
+    }
+}
+
 /// What a broadcast carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BroadcastKind {

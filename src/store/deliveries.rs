@@ -5,7 +5,7 @@
 
 use sqlx::{FromRow, Sqlite, Transaction};
 
-use super::{ChatKind, Store, StoreResult, now_ms};
+use super::{ChatKind, Priority, Store, StoreResult, now_ms};
 
 /// A delivery reserved by a worker, with everything needed to send it.
 #[derive(Debug, Clone, FromRow)]
@@ -13,6 +13,8 @@ pub struct ClaimedDelivery {
     pub id: i64,
     pub broadcast_id: i64,
     pub subscriber_id: i64,
+    /// The stored [`Priority`]; see [`ClaimedDelivery::priority`].
+    pub priority: i64,
     pub attempts: i64,
     pub chat_id: i64,
     /// The subscriber's chat kind as stored; see [`ClaimedDelivery::chat_kind`].
@@ -26,6 +28,10 @@ pub struct ClaimedDelivery {
 impl ClaimedDelivery {
     pub fn chat_kind(&self) -> ChatKind {
         ChatKind::parse(&self.chat_kind)
+    }
+
+    pub fn priority(&self) -> Priority {
+        Priority::from_stored(self.priority)
     }
 }
 
@@ -69,7 +75,7 @@ impl Store {
             "UPDATE deliveries SET due_at = ?1 + ?2, claimed_at = ?1
              WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND due_at <= ?1
                           ORDER BY priority, due_at LIMIT ?3)
-             RETURNING id, broadcast_id, subscriber_id, attempts,
+             RETURNING id, broadcast_id, subscriber_id, priority, attempts,
                  (SELECT chat_id FROM subscribers s WHERE s.id = subscriber_id) AS chat_id,
                  (SELECT kind FROM subscribers s WHERE s.id = subscriber_id) AS chat_kind,
                  (SELECT active FROM subscribers s WHERE s.id = subscriber_id) AS subscriber_active,

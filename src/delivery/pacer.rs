@@ -2,6 +2,7 @@
 //! one-second window ever holds more than the limit), shared by broadcasts and replies alike.
 
 use std::{
+    collections::VecDeque,
     num::NonZeroU32,
     sync::{
         Arc, Mutex, RwLock,
@@ -17,11 +18,9 @@ use crate::{config::Limits, store::Priority};
 /// One waiting count per [`Priority`], most urgent first.
 const LANES: usize = 4;
 
-/// Sends are paced a little under each limit, so that the jitter between a send being admitted
-/// and it reaching the platform can never push a window over.
-fn headroom(count: u32) -> f64 {
-    if count >= 100 { 0.97 } else { 0.98 }
-}
+/// The limits are enforced over windows this much longer than the platform's, so that the
+/// jitter between a send being admitted and it reaching the platform never pushes one over.
+const JITTER_MARGIN: f64 = 0.02;
 
 /// Whether a send may go now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +44,7 @@ pub struct Pacer {
 #[derive(Debug)]
 struct Limiters {
     limits: Limits,
-    global: DefaultDirectRateLimiter,
+    global: GlobalLimiter,
     chats: DefaultKeyedRateLimiter<i64>,
     groups: DefaultKeyedRateLimiter<i64>,
 }
@@ -54,27 +53,55 @@ impl Limiters {
     fn new(limits: Limits) -> Limiters {
         Limiters {
             limits,
-            global: RateLimiter::direct(
-                smooth_quota(limits.global_per_sec, Duration::from_secs(1))
-                    .allow_burst(global_burst(limits.global_per_sec)),
-            ),
+            global: GlobalLimiter::new(limits.global_per_sec),
             chats: RateLimiter::keyed(smooth_quota(limits.per_chat_per_sec, Duration::from_secs(1))),
             groups: RateLimiter::keyed(smooth_quota(limits.group_per_min, Duration::from_secs(60))),
         }
     }
 }
 
-/// `count` sends per `window`, one at a time, slightly under the limit.
+/// `count` sends per `window` (stretched by the jitter margin), one at a time.
 fn smooth_quota(count: u32, window: Duration) -> Quota {
-    let period = window.div_f64(f64::from(count.max(1)) * headroom(count));
+    let period = window.mul_f64(1.0 + JITTER_MARGIN).div_f64(f64::from(count.max(1)));
     Quota::with_period(period).expect("a positive period").allow_burst(NonZeroU32::MIN)
 }
 
-/// At high rates one send per timer tick (about a millisecond) is too few, so the global limiter
-/// may release a handful at once: 1% of the limit, which with the headroom keeps every one-second
-/// window at or under 99% of the limit.
-fn global_burst(per_sec: u32) -> NonZeroU32 {
-    NonZeroU32::new(per_sec / 100).unwrap_or(NonZeroU32::MIN)
+/// The whole bot's limit. Governor spaces sends evenly, with a small burst so that a timer that
+/// wakes a little late can catch up instead of losing the slot; the log of recent sends is the
+/// hard guarantee that no window of a second (plus the jitter margin) holds more than the limit.
+#[derive(Debug)]
+struct GlobalLimiter {
+    spacing: DefaultDirectRateLimiter,
+    recent: Mutex<VecDeque<Instant>>,
+    limit: usize,
+    window: Duration,
+}
+
+impl GlobalLimiter {
+    fn new(per_sec: u32) -> GlobalLimiter {
+        let burst = NonZeroU32::new((per_sec / 100).max(2)).expect("at least two");
+        GlobalLimiter {
+            spacing: RateLimiter::direct(smooth_quota(per_sec, Duration::from_secs(1)).allow_burst(burst)),
+            recent: Mutex::new(VecDeque::with_capacity(per_sec as usize)),
+            limit: per_sec as usize,
+            window: Duration::from_secs(1).mul_f64(1.0 + JITTER_MARGIN),
+        }
+    }
+
+    /// Takes a slot now, or says how long to wait for one.
+    fn try_take(&self) -> Result<(), Duration> {
+        let now = Instant::now();
+        let mut recent = self.recent.lock().expect("the send log lock is never poisoned");
+        while recent.front().is_some_and(|&sent| now.duration_since(sent) >= self.window) {
+            recent.pop_front();
+        }
+        if let Some(&oldest) = recent.front().filter(|_| recent.len() >= self.limit) {
+            return Err(self.window - now.duration_since(oldest));
+        }
+        self.spacing.check().map_err(|not_until| not_until.wait_time_from(self.spacing.clock().now()))?;
+        recent.push_back(now);
+        Ok(())
+    }
 }
 
 fn interval(count: u32, window: Duration) -> Duration {
@@ -149,9 +176,9 @@ impl Pacer {
             let wait = if self.waiting[..lane].iter().any(|more_urgent| more_urgent.load(Ordering::Acquire) > 0) {
                 interval(limiters.limits.global_per_sec, Duration::from_secs(1))
             } else {
-                match limiters.global.check() {
+                match limiters.global.try_take() {
                     Ok(()) => return,
-                    Err(not_until) => not_until.wait_time_from(limiters.global.clock().now()),
+                    Err(wait) => wait,
                 }
             };
             tokio::time::sleep(wait).await;
@@ -243,7 +270,9 @@ mod tests {
     #[tokio::test]
     async fn a_waiting_reply_goes_before_bulk_sends() {
         let pacer = Arc::new(Pacer::new(limits(2, 1000, 1000)));
-        assert_eq!(pacer.try_admit(1, false, Priority::Article).await, Admission::Go);
+        for chat in [1, 4] {
+            assert_eq!(pacer.try_admit(chat, false, Priority::Article).await, Admission::Go, "the burst is used up");
+        }
         let reply = tokio::spawn({
             let pacer = pacer.clone();
             async move {
@@ -268,12 +297,18 @@ mod tests {
         assert!(pacer.waiting.iter().all(|lane| lane.load(Ordering::Acquire) == 0));
     }
 
-    #[test]
-    fn the_global_burst_never_lets_a_second_exceed_the_limit() {
-        for limit in [1, 5, 30, 99, 100, 1000, 100_000] {
-            let rate = f64::from(limit) * headroom(limit);
-            let most_in_a_second = f64::from(global_burst(limit).get()) + rate.floor();
-            assert!(most_in_a_second <= f64::from(limit), "limit {limit}: up to {most_in_a_second} a second");
+    #[tokio::test]
+    async fn no_second_ever_holds_more_sends_than_the_global_limit() {
+        let pacer = Pacer::new(limits(5, 1000, 1000));
+        let mut admitted = Vec::new();
+        for chat in 0..13 {
+            assert_eq!(pacer.try_admit(chat, false, Priority::Article).await, Admission::Go);
+            admitted.push(Instant::now());
+        }
+        for (i, &start) in admitted.iter().enumerate() {
+            let in_window =
+                admitted[i..].iter().take_while(|&&t| t.duration_since(start) < Duration::from_secs(1)).count();
+            assert!(in_window <= 5, "{in_window} sends within a second of send {i}");
         }
     }
 

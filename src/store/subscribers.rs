@@ -90,6 +90,34 @@ impl Store {
         })
     }
 
+    /// Adds many subscribers at once (an import from another system), skipping chats already
+    /// known. Returns how many were added.
+    pub async fn import_subscribers(&self, chats: &[NewSubscriber]) -> StoreResult<u64> {
+        const ROWS_PER_STATEMENT: usize = 1_000;
+        let now = now_ms();
+        let mut tx = self.begin_write().await?;
+        let mut added = 0;
+        for rows in chats.chunks(ROWS_PER_STATEMENT) {
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO subscribers (chat_id, kind, username, display_name, language_code, active, subscribed_at, updated_at) ",
+            );
+            insert.push_values(rows, |mut row, chat| {
+                row.push_bind(chat.chat_id)
+                    .push_bind(chat.kind.as_str())
+                    .push_bind(&chat.username)
+                    .push_bind(&chat.display_name)
+                    .push_bind(&chat.language_code)
+                    .push_bind(true)
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            insert.push(" ON CONFLICT (chat_id) DO NOTHING");
+            added += insert.build().execute(&mut *tx).await?.rows_affected();
+        }
+        tx.commit().await?;
+        Ok(added)
+    }
+
     /// Marks a chat inactive for `reason` ('stopped', 'blocked', ...); true when it was active.
     pub async fn deactivate_chat(&self, chat_id: i64, reason: &str) -> StoreResult<bool> {
         let changed = sqlx::query(

@@ -1,0 +1,234 @@
+//! Delivery at the limit, measured in one run against the in-process Telegram sandbox, through
+//! the real teloxide client. Prints:
+//! - the rate achieved as a fraction of the limit, and the 429s, for a push at 30/s and at 1,000/s;
+//! - the engine's own ceiling with the limits off, outcomes recorded durably in SQLite;
+//! - the time to fan a push out to 1,000,000 subscribers, and the process's peak memory meanwhile;
+//! - the same push sent through teloxide's Throttle adaptor, for comparison.
+//!
+//! `cargo bench --bench delivery`. `KABAR_BENCH_SUBSCRIBERS` (default 10,000) and
+//! `KABAR_BENCH_FANOUT` (default 1,000,000) scale it down for a quick look.
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use kabar::{
+    config::{DeliverySettings, Limits},
+    delivery::{DeliveryEngine, Pacer},
+    metrics::Metrics,
+    store::{BroadcastKind, ChatKind, NewBroadcast, NewSubscriber, Store},
+    telegram::TelegramTransport,
+};
+use teloxide::{adaptors::throttle, prelude::*};
+use tg_sandbox::{NewUser, Sandbox, SandboxConfig};
+use tokio::sync::watch;
+
+const FIRST_CHAT: i64 = 1_000_000;
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> anyhow::Result<()> {
+    let subscribers = env_count("KABAR_BENCH_SUBSCRIBERS", 10_000);
+    let fan_out = env_count("KABAR_BENCH_FANOUT", 1_000_000);
+    println!("kabar delivery benchmark: {subscribers} subscribers, fan-out of {fan_out}, on {} cores", num_cores());
+
+    let (seconds, peak_mib) = measure_fan_out(fan_out).await?;
+    println!(
+        "fan-out:  {fan_out} deliveries queued in {seconds:.2} s; peak memory {peak_mib:.0} MiB (targets: < 10 s, < 150 MiB)"
+    );
+
+    for limit in [30, 1_000] {
+        let push = paced_push(subscribers, limit).await?;
+        println!(
+            "paced:    {limit}/s limit, {} sent at {:.1}/s = {:.3} of the limit, {} answers of 429, busiest second {} (targets: >= {}, 0)",
+            push.sent,
+            push.rate,
+            push.rate / f64::from(limit),
+            push.rate_limited,
+            push.busiest_second,
+            if limit == 30 { "0.97" } else { "0.95" }
+        );
+    }
+
+    let ceiling = engine_ceiling(subscribers).await?;
+    println!(
+        "ceiling:  limits off, {} deliveries sent and recorded at {ceiling:.0}/s (target: >= 5000/s)",
+        subscribers
+    );
+
+    let throttle = throttle_push(subscribers).await?;
+    println!(
+        "throttle: teloxide's Throttle at 30/s, {} sent at {:.1}/s = {:.3} of the limit, {} answers of 429, busiest second {}",
+        throttle.sent,
+        throttle.rate,
+        throttle.rate / 30.0,
+        throttle.rate_limited,
+        throttle.busiest_second
+    );
+    Ok(())
+}
+
+fn env_count(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(default)
+}
+
+fn num_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// A database with `count` active private-chat subscribers.
+async fn store_with_subscribers(dir: &tempfile::TempDir, count: usize) -> anyhow::Result<Store> {
+    let store = Store::connect(&format!("sqlite://{}", dir.path().join("bench.db").display())).await?;
+    store.migrate().await?;
+    for start in (0..count).step_by(100_000) {
+        let chats: Vec<NewSubscriber> = (start..count.min(start + 100_000))
+            .map(|n| NewSubscriber {
+                chat_id: FIRST_CHAT + n as i64,
+                kind: ChatKind::Private,
+                username: None,
+                display_name: None,
+                language_code: None,
+            })
+            .collect();
+        store.import_subscribers(&chats).await?;
+    }
+    Ok(store)
+}
+
+fn breaking(text: &str) -> NewBroadcast {
+    NewBroadcast {
+        kind: BroadcastKind::Breaking,
+        body_html: format!("🔴 <b>BREAKING</b>\n\n{text}"),
+        link_url: None,
+        image_url: None,
+        created_by: "bench".into(),
+    }
+}
+
+async fn measure_fan_out(count: usize) -> anyhow::Result<(f64, f64)> {
+    let dir = tempfile::tempdir()?;
+    let store = store_with_subscribers(&dir, count).await?;
+    reset_peak_memory();
+    let started = Instant::now();
+    let (_, recipients) = store.create_broadcast(&breaking("fan-out")).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    anyhow::ensure!(recipients as usize == count, "fanned out to {recipients} of {count}");
+    Ok((seconds, peak_memory_mib()))
+}
+
+/// Resets the kernel's high-water mark of this process's resident memory.
+fn reset_peak_memory() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn peak_memory_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0.0);
+    kib / 1024.0
+}
+
+/// What the sandbox saw of one push.
+struct PushFigures {
+    sent: usize,
+    rate: f64,
+    rate_limited: usize,
+    busiest_second: usize,
+}
+
+impl PushFigures {
+    fn from_sandbox(sandbox: &Sandbox) -> PushFigures {
+        let sent = sandbox.sent();
+        let span = match (sent.first(), sent.last()) {
+            (Some(first), Some(last)) => last.at.duration_since(first.at).as_secs_f64(),
+            _ => 0.0,
+        };
+        PushFigures {
+            sent: sent.len(),
+            rate: if span > 0.0 { (sent.len() - 1) as f64 / span } else { 0.0 },
+            rate_limited: sandbox.count_429(),
+            busiest_second: sandbox.max_sends_in_any_window(Duration::from_secs(1), None),
+        }
+    }
+}
+
+fn sandbox_with_readers(config: SandboxConfig, count: usize) -> anyhow::Result<Sandbox> {
+    let sandbox = Sandbox::start(config)?;
+    for n in 0..count {
+        sandbox.add_user(NewUser::new(FIRST_CHAT + n as i64, "Reader"));
+    }
+    Ok(sandbox)
+}
+
+/// Runs the delivery engine until the push of one broadcast to every subscriber is done;
+/// returns the wall-clock seconds from queueing to the last recorded outcome.
+async fn push_through_engine(
+    sandbox: &Sandbox,
+    store: Store,
+    limits: Limits,
+    concurrency: usize,
+) -> anyhow::Result<f64> {
+    let bot = Bot::new(sandbox.token()).set_api_url(sandbox.api_url().parse()?);
+    let settings = DeliverySettings { concurrency, ..DeliverySettings::default() };
+    let engine = DeliveryEngine::new(
+        store.clone(),
+        Arc::new(TelegramTransport::new(bot)),
+        Arc::new(Pacer::new(limits)),
+        settings,
+        Metrics::default(),
+    );
+    let (stop, stopped) = watch::channel(false);
+    let running = tokio::spawn({
+        let engine = engine.clone();
+        async move { engine.run(stopped).await }
+    });
+    let started = Instant::now();
+    let (id, _) = store.create_broadcast(&breaking("Gempa magnitudo 5,2 mengguncang Jakarta.")).await?;
+    engine.wake();
+    while store.broadcast_progress(id).await?.is_some_and(|p| p.pending > 0) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let _ = stop.send(true);
+    running.await?;
+    Ok(seconds)
+}
+
+async fn paced_push(subscribers: usize, limit: u32) -> anyhow::Result<PushFigures> {
+    let mut config = SandboxConfig::default();
+    config.limits.global_per_second = Some(limit);
+    let sandbox = sandbox_with_readers(config, subscribers)?;
+    let dir = tempfile::tempdir()?;
+    let store = store_with_subscribers(&dir, subscribers).await?;
+    let limits = Limits { global_per_sec: limit, ..Limits::default() };
+    push_through_engine(&sandbox, store, limits, 64).await?;
+    Ok(PushFigures::from_sandbox(&sandbox))
+}
+
+async fn engine_ceiling(subscribers: usize) -> anyhow::Result<f64> {
+    let sandbox = sandbox_with_readers(SandboxConfig::unlimited(), subscribers)?;
+    let dir = tempfile::tempdir()?;
+    let store = store_with_subscribers(&dir, subscribers).await?;
+    let limits = Limits { global_per_sec: 100_000, per_chat_per_sec: 1_000, group_per_min: 60_000 };
+    let seconds = push_through_engine(&sandbox, store, limits, 128).await?;
+    Ok(subscribers as f64 / seconds)
+}
+
+/// The same push the way most bots do it: every message handed to teloxide's Throttle adaptor.
+async fn throttle_push(subscribers: usize) -> anyhow::Result<PushFigures> {
+    let sandbox = sandbox_with_readers(SandboxConfig::default(), subscribers)?;
+    let bot = Bot::new(sandbox.token()).set_api_url(sandbox.api_url().parse()?).throttle(throttle::Limits::default());
+    let mut sends = tokio::task::JoinSet::new();
+    for n in 0..subscribers {
+        let bot = bot.clone();
+        sends.spawn(async move {
+            let chat = ChatId(FIRST_CHAT + n as i64);
+            let _ = bot.send_message(chat, "🔴 BREAKING\n\nGempa magnitudo 5,2 mengguncang Jakarta.").await;
+        });
+    }
+    while sends.join_next().await.is_some() {}
+    Ok(PushFigures::from_sandbox(&sandbox))
+}

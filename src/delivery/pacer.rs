@@ -39,14 +39,16 @@ pub struct Pacer {
     /// Sends waiting for a global slot, by priority: a send steps aside while a more urgent one
     /// waits, so replies go before breaking news, and breaking news before regular stories.
     waiting: [AtomicUsize; LANES],
+    /// Until then groups wait: their limiter was replaced and forgot their last sends.
+    groups_settle_until: Mutex<Option<Instant>>,
 }
 
 #[derive(Debug)]
 struct Limiters {
     limits: Limits,
     global: GlobalLimiter,
-    chats: DefaultKeyedRateLimiter<i64>,
-    groups: DefaultKeyedRateLimiter<i64>,
+    chats: Arc<DefaultKeyedRateLimiter<i64>>,
+    groups: Arc<DefaultKeyedRateLimiter<i64>>,
 }
 
 impl Limiters {
@@ -54,8 +56,25 @@ impl Limiters {
         Limiters {
             limits,
             global: GlobalLimiter::new(limits.global_per_sec),
-            chats: RateLimiter::keyed(smooth_quota(limits.per_chat_per_sec, Duration::from_secs(1))),
-            groups: RateLimiter::keyed(smooth_quota(limits.group_per_min, Duration::from_secs(60))),
+            chats: Arc::new(RateLimiter::keyed(smooth_quota(limits.per_chat_per_sec, Duration::from_secs(1)))),
+            groups: Arc::new(RateLimiter::keyed(smooth_quota(limits.group_per_min, Duration::from_secs(60)))),
+        }
+    }
+
+    /// New limits that keep what the old ones remember: the log of recent sends, so a lowered
+    /// limit binds at once, and every chat's and group's turn where that limit did not change.
+    fn changed_to(&self, limits: Limits) -> Limiters {
+        let fresh = Limiters::new(limits);
+        *fresh.global.recent.lock().expect("the send log lock is never poisoned") =
+            self.global.recent.lock().expect("the send log lock is never poisoned").clone();
+        Limiters {
+            chats: if limits.per_chat_per_sec == self.limits.per_chat_per_sec {
+                self.chats.clone()
+            } else {
+                fresh.chats
+            },
+            groups: if limits.group_per_min == self.limits.group_per_min { self.groups.clone() } else { fresh.groups },
+            ..fresh
         }
     }
 }
@@ -114,6 +133,7 @@ impl Pacer {
             limiters: RwLock::new(Arc::new(Limiters::new(limits))),
             paused_until: Mutex::new(None),
             waiting: Default::default(),
+            groups_settle_until: Mutex::new(None),
         }
     }
 
@@ -122,25 +142,25 @@ impl Pacer {
         self.current().limits
     }
 
-    /// Applies new limits at once. A limiter whose quota changed starts fresh, so sends pause for
-    /// one old interval first: a chat that just received a message cannot get another too soon.
+    /// Applies new limits at once. A per-chat or per-group limiter whose quota changed starts
+    /// fresh and has forgotten who received what last, so the chats (or the groups) it governs
+    /// wait one old interval first: nobody gets a second message too soon.
     pub fn set_limits(&self, limits: Limits) {
-        let old = self.current().limits;
+        let mut current = self.limiters.write().expect("the pacer lock is never poisoned");
+        let old = current.limits;
         if old == limits {
             return;
         }
-        let settle = if old.per_chat_per_sec != limits.per_chat_per_sec || old.group_per_min != limits.group_per_min {
-            interval(old.per_chat_per_sec, Duration::from_secs(1)).max(if old.group_per_min != limits.group_per_min {
-                interval(old.group_per_min, Duration::from_secs(60))
-            } else {
-                Duration::ZERO
-            })
-        } else {
-            interval(old.global_per_sec, Duration::from_secs(1))
-        };
-        *self.limiters.write().expect("the pacer lock is never poisoned") = Arc::new(Limiters::new(limits));
-        self.pause_for(settle);
-        tracing::info!(?limits, ?settle, "limits changed");
+        *current = Arc::new(current.changed_to(limits));
+        drop(current);
+        if old.per_chat_per_sec != limits.per_chat_per_sec {
+            self.pause_for(interval(old.per_chat_per_sec, Duration::from_secs(1)));
+        }
+        if old.group_per_min != limits.group_per_min {
+            let until = Instant::now() + interval(old.group_per_min, Duration::from_secs(60));
+            *self.groups_settle_until.lock().expect("the settle lock is never poisoned") = Some(until);
+        }
+        tracing::info!(?limits, "limits changed");
     }
 
     /// Holds every send for `duration` (a flood wait from the platform).
@@ -188,6 +208,10 @@ impl Pacer {
     /// Takes the group's turn (the longer wait) before the chat's, so that a refusal wastes at
     /// most the shorter of the two.
     fn take_chat_turn(&self, limiters: &Limiters, chat_id: i64, is_group: bool) -> Admission {
+        let settling = *self.groups_settle_until.lock().expect("the settle lock is never poisoned");
+        if is_group && let Some(until) = settling.filter(|&until| until > Instant::now()) {
+            return Admission::NotBefore(until);
+        }
         if is_group && let Err(not_until) = limiters.groups.check_key(&chat_id) {
             return Admission::NotBefore(instant_of(not_until.wait_time_from(limiters.groups.clock().now())));
         }
@@ -310,6 +334,20 @@ mod tests {
                 admitted[i..].iter().take_while(|&&t| t.duration_since(start) < Duration::from_secs(1)).count();
             assert!(in_window <= 5, "{in_window} sends within a second of send {i}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_lowered_global_limit_binds_at_once() {
+        let pacer = Pacer::new(limits(1000, 1000, 1000));
+        for chat in 0..3 {
+            assert_eq!(pacer.try_admit(chat, false, Priority::Article).await, Admission::Go);
+        }
+        pacer.set_limits(limits(3, 1000, 1000));
+        let fourth = pacer.try_admit(9, false, Priority::Article);
+        assert!(
+            tokio::time::timeout(Duration::from_millis(200), fourth).await.is_err(),
+            "three sends in the last second already fill the new limit"
+        );
     }
 
     #[tokio::test]

@@ -109,3 +109,18 @@ async fn breaking_news_overtakes_a_regular_push_already_queued() {
     let regular_left = app.sandbox.sent().iter().filter(|m| m.plain_text.as_deref() == Some("Biasa")).count();
     assert!(regular_left < 10, "the breaking push finished before the regular one: {regular_left} regular sent");
 }
+
+#[tokio::test]
+async fn new_limits_apply_to_a_push_already_running() {
+    let app = spawn_app_with(|settings| settings.limits.global_per_sec = 2).await;
+    app.subscribe_quietly(670..690).await;
+    app.api(Method::POST, "/api/broadcasts", Some(push("Lebih cepat"))).await;
+    app.wait_until(|| async { app.sandbox.sent().len() >= 2 }).await;
+    assert!(app.sandbox.max_sends_in_any_window(Duration::from_secs(1), None) <= 2);
+    let (status, _) = app.api(Method::PUT, "/api/limits", Some(json!({"global_per_sec": 20}))).await;
+    assert_eq!(status, 200);
+    app.settle().await;
+    assert_eq!(app.sandbox.sent().len(), 20);
+    let busiest = app.sandbox.max_sends_in_any_window(Duration::from_secs(1), None);
+    assert!((5..=20).contains(&busiest), "the faster limit was used at once and not exceeded: {busiest} in a second");
+}

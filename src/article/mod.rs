@@ -63,7 +63,9 @@ impl Summarizer {
             }
             Err(error) => {
                 tracing::debug!(%url, %error, "readability found no article; using every paragraph");
-                PageArticle { summary: self.summarize_html("", html), ..PageArticle::default() }
+                let title = text::page_title(html);
+                let summary = self.summarize_html(title.as_deref().unwrap_or(""), html);
+                PageArticle { title, summary, image_url: None }
             }
         }
     }
@@ -148,6 +150,12 @@ mod tests {
             summary,
             "Banjir melanda tiga kecamatan & ribuan warga mengungsi sejak Senin pagi waktu setempat. Kalimat berikutnya."
         );
+    }
+
+    #[test]
+    fn a_page_readability_cannot_read_still_gives_its_title() {
+        let page = "<html><head><title>Judul Halaman</title></head><body><div>Teks tanpa paragraf.</div></body></html>";
+        assert_eq!(summarizer().read_page(page, "https://x.example/a").title.as_deref(), Some("Judul Halaman"));
     }
 
     #[test]

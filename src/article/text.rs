@@ -23,3 +23,13 @@ pub fn paragraphs_from_html(html: &str) -> Vec<String> {
 pub fn paragraphs_from_text(text: &str) -> Vec<String> {
     text.lines().map(normalize_whitespace).filter(|line| !line.is_empty()).collect()
 }
+
+/// A page's own title: `og:title`, else `<title>`.
+pub fn page_title(html: &str) -> Option<String> {
+    let document = Document::from(html);
+    let og_title = document.select(r#"meta[property="og:title"]"#).attr("content").map(|t| t.to_string());
+    og_title
+        .or_else(|| Some(document.select("title").text().to_string()))
+        .map(|t| normalize_whitespace(&t))
+        .filter(|t| !t.is_empty())
+}

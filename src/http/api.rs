@@ -2,7 +2,8 @@
 
 use axum::{
     Json, Router,
-    extract::{FromRequest, Path, Request, State, rejection::JsonRejection},
+    extract::{FromRequest, FromRequestParts, Path, Request, State, rejection::JsonRejection},
+    http::request::Parts,
     http::{StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
@@ -61,6 +62,20 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A path parameter whose rejection is answered in the API's own error format.
+struct ApiPath<T>(T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(ApiPath(value)),
+            Err(rejection) => Err(ApiError::BadRequest(rejection.body_text())),
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct BroadcastRequest {
@@ -106,7 +121,7 @@ async fn create_broadcast(
 
 async fn broadcast_progress(
     State(state): State<HttpState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<impl IntoResponse, ApiError> {
     let progress = state.store.broadcast_progress(id).await?;
     progress.map(Json).ok_or_else(|| ApiError::NotFound(format!("no broadcast {id}")))
@@ -115,7 +130,7 @@ async fn broadcast_progress(
 /// Why deliveries of a broadcast failed: up to 1,000 of them, with their chats and reasons.
 async fn broadcast_failures(
     State(state): State<HttpState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<impl IntoResponse, ApiError> {
     if state.store.broadcast_progress(id).await?.is_none() {
         return Err(ApiError::NotFound(format!("no broadcast {id}")));
@@ -123,7 +138,10 @@ async fn broadcast_failures(
     Ok(Json(state.store.failed_deliveries(id, 1000).await?))
 }
 
-async fn cancel_broadcast(State(state): State<HttpState>, Path(id): Path<i64>) -> Result<impl IntoResponse, ApiError> {
+async fn cancel_broadcast(
+    State(state): State<HttpState>,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<impl IntoResponse, ApiError> {
     let progress = state.store.cancel_broadcast(id).await?;
     let progress = progress.ok_or_else(|| ApiError::NotFound(format!("no broadcast {id}")))?;
     tracing::info!(id, cancelled = progress.cancelled, "broadcast cancelled through the API");

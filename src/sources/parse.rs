@@ -78,6 +78,18 @@ fn plain_title(title: &Text) -> String {
     }
 }
 
+/// Makes relative item links absolute, against the URL the answer came from.
+pub fn resolve_links(items: &mut [FeedItem], base: &str) {
+    let Ok(base) = url::Url::parse(base) else { return };
+    for link in items.iter_mut().filter_map(|item| item.link.as_mut()) {
+        if url::Url::parse(link) == Err(url::ParseError::RelativeUrlWithoutBase)
+            && let Ok(absolute) = base.join(link)
+        {
+            *link = absolute.to_string();
+        }
+    }
+}
+
 /// The text of an HTML snippet: tags gone, entities decoded, whitespace folded.
 pub fn html_to_text(html: &str) -> String {
     normalize_whitespace(&dom_query::Document::from(html).select("body").text())
@@ -167,6 +179,14 @@ mod tests {
         let items = parse_feed(atom.as_bytes()).unwrap();
         assert_eq!(items[0].title, "Judul miring");
         assert_eq!(items[0].key, "urn:1");
+    }
+
+    #[test]
+    fn relative_links_are_resolved_against_the_feed() {
+        let mut items = parse_feed(RSS.replace("https://n.example/2", "/2024/dua/").as_bytes()).unwrap();
+        resolve_links(&mut items, "https://n.example/feed/");
+        assert_eq!(items[1].link.as_deref(), Some("https://n.example/2024/dua/"));
+        assert_eq!(items[0].link.as_deref(), Some("https://n.example/1"), "absolute links stay");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use tokio::{sync::watch, task::JoinSet};
 use super::{
     Publisher,
     fetch::{FetchOutcome, Validators},
-    parse::{FeedItem, parse_feed, parse_wordpress, wordpress_posts_url},
+    parse::{FeedItem, parse_feed, parse_wordpress, resolve_links, wordpress_posts_url},
 };
 use crate::{
     sources::canonical::canonical_url,
@@ -125,10 +125,11 @@ impl Watcher {
             }
             FetchOutcome::Fetched(fetched) => fetched,
         };
-        let items = match source.kind.as_str() {
+        let mut items = match source.kind.as_str() {
             "wordpress" => parse_wordpress(&fetched.body)?,
             _ => parse_feed(&fetched.body)?,
         };
+        resolve_links(&mut items, &fetched.final_url);
         let mut report = PollReport { items: items.len(), ..PollReport::default() };
         if source.primed {
             report.published = self.publish_new(source, items).await?;

@@ -83,6 +83,14 @@ async fn malformed_broadcast_bodies_are_refused_with_a_reason() {
 }
 
 #[tokio::test]
+async fn a_broadcast_id_that_is_not_a_number_is_refused_in_json() {
+    let app = spawn_app().await;
+    let (status, answer) = app.api(Method::GET, "/api/broadcasts/abc", None).await;
+    assert_eq!(status, 400);
+    assert!(answer["error"].is_string(), "{answer}");
+}
+
+#[tokio::test]
 async fn an_unknown_broadcast_is_not_found() {
     let app = spawn_app().await;
     let (status, _) = app.api(Method::GET, "/api/broadcasts/999", None).await;

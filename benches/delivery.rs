@@ -17,7 +17,7 @@ use kabar::{
     config::{DeliverySettings, Limits},
     delivery::{DeliveryEngine, Pacer},
     metrics::Metrics,
-    store::{BroadcastKind, ChatKind, NewBroadcast, NewSubscriber, Store},
+    store::{BroadcastKind, NewBroadcast, NewSubscriber, Store},
     telegram::TelegramTransport,
 };
 use teloxide::{adaptors::throttle, prelude::*};
@@ -81,15 +81,8 @@ async fn store_with_subscribers(dir: &tempfile::TempDir, count: usize) -> anyhow
     let store = Store::connect(&format!("sqlite://{}", dir.path().join("bench.db").display())).await?;
     store.migrate().await?;
     for start in (0..count).step_by(100_000) {
-        let chats: Vec<NewSubscriber> = (start..count.min(start + 100_000))
-            .map(|n| NewSubscriber {
-                chat_id: FIRST_CHAT + n as i64,
-                kind: ChatKind::Private,
-                username: None,
-                display_name: None,
-                language_code: None,
-            })
-            .collect();
+        let chats: Vec<NewSubscriber> =
+            (start..count.min(start + 100_000)).map(|n| NewSubscriber::private(FIRST_CHAT + n as i64)).collect();
         store.import_subscribers(&chats).await?;
     }
     Ok(store)

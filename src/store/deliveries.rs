@@ -219,14 +219,7 @@ mod tests {
     async fn store_with_readers(count: i64) -> (Store, tempfile::TempDir) {
         let (store, dir) = test_store().await;
         for chat_id in 1..=count {
-            let reader = NewSubscriber {
-                chat_id,
-                kind: ChatKind::Private,
-                username: None,
-                display_name: None,
-                language_code: None,
-            };
-            store.subscribe(&reader).await.unwrap();
+            store.subscribe(&NewSubscriber::private(chat_id)).await.unwrap();
         }
         (store, dir)
     }

@@ -47,6 +47,13 @@ pub struct NewSubscriber {
     pub language_code: Option<String>,
 }
 
+impl NewSubscriber {
+    /// A private chat known only by its id, as in an import from another system.
+    pub fn private(chat_id: i64) -> NewSubscriber {
+        NewSubscriber { chat_id, kind: ChatKind::Private, username: None, display_name: None, language_code: None }
+    }
+}
+
 /// What `/start` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SubscribeOutcome {

@@ -3,11 +3,11 @@
 
 use std::process::{Child, Command, Stdio};
 
-use kabar::store::{ChatKind, NewSubscriber, Store};
+use kabar::store::Store;
 use serde_json::json;
-use tg_sandbox::{NewUser, Sandbox, SandboxConfig};
+use tg_sandbox::{Sandbox, SandboxConfig};
 
-use crate::helpers::{ADMIN_TOKEN, eventually};
+use crate::helpers::{ADMIN_TOKEN, eventually, subscribe_quietly};
 
 const READERS: std::ops::Range<i64> = 700..712;
 const CONCURRENCY: usize = 4;
@@ -47,17 +47,7 @@ async fn a_push_killed_midway_is_completed_after_the_restart() {
     .unwrap();
     let store = Store::connect(&database).await.unwrap();
     store.migrate().await.unwrap();
-    for id in READERS {
-        sandbox.add_user(NewUser::new(id, "Pembaca"));
-        let reader = NewSubscriber {
-            chat_id: id,
-            kind: ChatKind::Private,
-            username: None,
-            display_name: None,
-            language_code: None,
-        };
-        store.subscribe(&reader).await.unwrap();
-    }
+    subscribe_quietly(&sandbox, &store, READERS).await;
 
     let api = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();

@@ -14,15 +14,10 @@ async fn a_reader_who_blocked_the_bot_is_marked_inactive_and_not_tried_again() {
     app.reader_starts(501, "Budi", "id").await;
     app.reader_starts(502, "Sari", "id").await;
     app.sandbox.block_bot(502).unwrap();
-    // The sandbox tells the bot at once; make it miss that, as when the update is lost.
-    let blocked = kabar::store::NewSubscriber {
-        chat_id: 502,
-        kind: kabar::store::ChatKind::Private,
-        username: None,
-        display_name: None,
-        language_code: None,
-    };
-    app.store.subscribe(&blocked).await.unwrap();
+    // The sandbox tells the bot at once; once it has listened, make it forget, as when the
+    // update is lost, so that only the 403 can tell.
+    app.wait_until(|| async { !app.store.is_active_subscriber(502).await.unwrap() }).await;
+    app.store.subscribe(&kabar::store::NewSubscriber::private(502)).await.unwrap();
     let (_, first) = app.api(Method::POST, "/api/broadcasts", Some(json!({"text": "Satu"}))).await;
     app.settle().await;
     let progress = app.progress(first["id"].as_i64().unwrap()).await;

@@ -6,7 +6,7 @@ use kabar::{
     app::Application,
     config::{Settings, SourceKind, SourceSettings},
     demo::{news_site::NewsSite, sandbox_settings},
-    store::{BroadcastProgress, ChatKind, NewSubscriber, Store},
+    store::{BroadcastProgress, NewSubscriber, Store},
 };
 use serde_json::Value;
 use tempfile::TempDir;
@@ -109,17 +109,7 @@ impl TestApp {
     /// Subscribes readers `ids` straight in the store, without a /start exchange: for tests that
     /// count only the messages of a push.
     pub async fn subscribe_quietly(&self, ids: impl IntoIterator<Item = i64>) {
-        for id in ids {
-            self.sandbox.add_user(NewUser::new(id, "Pembaca"));
-            let reader = NewSubscriber {
-                chat_id: id,
-                kind: ChatKind::Private,
-                username: None,
-                display_name: None,
-                language_code: None,
-            };
-            self.store.subscribe(&reader).await.expect("the reader subscribes");
-        }
+        subscribe_quietly(&self.sandbox, &self.store, ids).await;
     }
 
     /// A reader sends `text` in their private chat; returns the bot's answer.
@@ -180,6 +170,14 @@ impl TestApp {
     /// A broadcast's progress, read from the API.
     pub async fn progress(&self, id: i64) -> BroadcastProgress {
         self.store.broadcast_progress(id).await.unwrap().expect("the broadcast exists")
+    }
+}
+
+/// Readers `ids` exist in the sandbox and are subscribed straight in the store.
+pub async fn subscribe_quietly(sandbox: &Sandbox, store: &Store, ids: impl IntoIterator<Item = i64>) {
+    for id in ids {
+        sandbox.add_user(NewUser::new(id, "Pembaca"));
+        store.subscribe(&NewSubscriber::private(id)).await.expect("the reader subscribes");
     }
 }
 

@@ -320,8 +320,11 @@ fn env_value<'a>(env: &'a [(String, String)], name: &str) -> Option<&'a str> {
     env.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
+/// Keys whose value is text even when it looks like a number (an all-digit admin token, say).
+const TEXT_KEYS: &[&str] = &["telegram.token", "telegram.api_url", "database.url", "http.listen", "http.admin_token"];
+
 /// Applies every `KABAR_<SECTION>__<KEY>=value` to the tree. The value is read as a TOML value
-/// when it is one (`25`, `true`, `[1, 2]`) and as a string otherwise.
+/// when it is one (`25`, `true`, `[1, 2]`) and as a string otherwise, or always for text keys.
 fn apply_env(tree: &mut toml::Table, env: &[(String, String)]) -> Result<(), ConfigError> {
     for (name, raw) in env {
         let Some(path) = name.strip_prefix("KABAR_") else { continue };
@@ -330,10 +333,14 @@ fn apply_env(tree: &mut toml::Table, env: &[(String, String)]) -> Result<(), Con
         if section == "sources" {
             return Err(ConfigError::key(name.clone(), "sources can only be set in the config file"));
         }
-        let value = toml::from_str::<toml::Table>(&format!("v = {raw}"))
-            .ok()
-            .and_then(|mut t| t.remove("v"))
-            .unwrap_or_else(|| toml::Value::String(raw.clone()));
+        let value = if TEXT_KEYS.contains(&format!("{section}.{key}").as_str()) {
+            toml::Value::String(raw.clone())
+        } else {
+            toml::from_str::<toml::Table>(&format!("v = {raw}"))
+                .ok()
+                .and_then(|mut t| t.remove("v"))
+                .unwrap_or_else(|| toml::Value::String(raw.clone()))
+        };
         let table = tree
             .entry(section.clone())
             .or_insert_with(|| toml::Value::Table(toml::Table::new()))
@@ -430,6 +437,12 @@ mod tests {
     fn an_environment_variable_for_an_unknown_key_is_named() {
         let message = error_of("", &[("KABAR_LIMITS__BURST", "5")]);
         assert!(message.contains("burst"), "{message}");
+    }
+
+    #[test]
+    fn an_all_digit_admin_token_from_the_environment_stays_text() {
+        let settings = load("", &[("KABAR_HTTP__ADMIN_TOKEN", "1234567890123456")]).unwrap();
+        assert_eq!(settings.http.admin_token.as_deref(), Some("1234567890123456"));
     }
 
     #[test]

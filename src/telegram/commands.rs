@@ -65,6 +65,11 @@ mod tests {
     }
 
     #[test]
+    fn a_deep_link_start_with_a_payload_still_subscribes() {
+        assert_eq!(Command::parse("/start campaign123", "kabar_bot").unwrap(), Command::Start);
+    }
+
+    #[test]
     fn a_command_addressed_to_the_bot_in_a_group_is_understood() {
         assert_eq!(Command::parse("/start@kabar_bot", "kabar_bot").unwrap(), Command::Start);
     }

@@ -164,7 +164,25 @@ pub struct SourceSettings {
     pub kind: SourceKind,
 }
 
-fn default_poll_interval() -> u64 {
+impl SourceSettings {
+    /// The first field that cannot work, with the reason. The config file, the CLI and the API
+    /// all check sources with it.
+    pub fn problem(&self) -> Option<(&'static str, String)> {
+        if self.name.trim().is_empty() || self.name.len() > 100 {
+            return Some(("name", "must be 1 to 100 characters".into()));
+        }
+        if !matches!(self.url.scheme(), "http" | "https") {
+            return Some(("url", "must be an http or https URL".into()));
+        }
+        if !(5..=86_400).contains(&self.poll_interval_secs) {
+            return Some(("poll_interval_secs", "must be between 5 and 86400".into()));
+        }
+        None
+    }
+}
+
+/// The poll interval of a source that does not set one.
+pub fn default_poll_interval() -> u64 {
     300
 }
 
@@ -284,17 +302,11 @@ impl Settings {
         let mut names = HashSet::new();
         for (index, source) in self.sources.iter().enumerate() {
             let key = |field: &str| format!("sources[{index}].{field}");
-            if source.name.trim().is_empty() {
-                return Err(ConfigError::key(key("name"), "is empty"));
+            if let Some((field, message)) = source.problem() {
+                return Err(ConfigError::key(key(field), message));
             }
             if !names.insert(source.name.as_str()) {
                 return Err(ConfigError::key(key("name"), format!("`{}` is used twice", source.name)));
-            }
-            if !matches!(source.url.scheme(), "http" | "https") {
-                return Err(ConfigError::key(key("url"), "must be an http or https URL"));
-            }
-            if !(5..=86_400).contains(&source.poll_interval_secs) {
-                return Err(ConfigError::key(key("poll_interval_secs"), "must be between 5 and 86400"));
             }
         }
         Ok(())

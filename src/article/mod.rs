@@ -8,7 +8,7 @@ pub mod summary;
 mod text;
 
 pub use clean::BoilerplateRules;
-pub use text::{normalize_whitespace, paragraphs_from_html, paragraphs_from_text};
+pub use text::{normalize_whitespace, paragraphs_from_html, paragraphs_from_text, slugify};
 
 use crate::config::SummarySettings;
 

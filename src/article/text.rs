@@ -33,3 +33,9 @@ pub fn page_title(html: &str) -> Option<String> {
         .map(|t| normalize_whitespace(&t))
         .filter(|t| !t.is_empty())
 }
+
+/// Lower-case words of `text` joined by dashes, for names and URL slugs.
+pub fn slugify(text: &str) -> String {
+    let spaced: String = text.to_lowercase().chars().map(|c| if c.is_alphanumeric() { c } else { ' ' }).collect();
+    spaced.split_whitespace().collect::<Vec<_>>().join("-")
+}

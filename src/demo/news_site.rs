@@ -17,7 +17,7 @@ use axum::{
 };
 use tokio::sync::watch;
 
-use crate::render::html::escape;
+use crate::{article::slugify, render::html::escape};
 
 /// The seed article, as text, from the site kabar was first made for.
 pub const SEED_ARTICLE: &str = include_str!("seed-article.txt");
@@ -86,11 +86,6 @@ struct SiteState {
 
 fn article_url(addr: SocketAddr, slug: &str) -> String {
     format!("http://{addr}/2024/{slug}/")
-}
-
-fn slugify(title: &str) -> String {
-    let slug: String = title.to_lowercase().chars().map(|c| if c.is_alphanumeric() { c } else { '-' }).collect();
-    slug.split('-').filter(|part| !part.is_empty()).collect::<Vec<_>>().join("-")
 }
 
 /// The seed article split into its title and its body, without the site's chrome around it.
@@ -168,7 +163,8 @@ pub fn article_page(title: &str, body: &str, image_url: &str) -> String {
     };
     format!(
         r#"<!DOCTYPE html><html lang="id"><head><meta charset="utf-8"><title>{title} - SP NEWS GLOBAL INDONESIA</title>
-<meta property="og:title" content="{title}">{og_image}</head>
+<meta property="og:title" content="{title}">{og_image}
+<link rel="alternate" type="application/rss+xml" title="SP NEWS GLOBAL INDONESIA &raquo; Feed" href="/feed/"></head>
 <body class="single-post"><header class="site-header"><div class="site-title"><a href="/">SP NEWS GLOBAL INDONESIA</a></div>
 <p class="site-description">Berita Seputar Global Indonesia</p>
 <nav><ul><li><a href="/global/">Global</a></li><li><a href="/nasional/">Nasional</a></li><li><a href="/ekonomi/">Ekonomi</a></li></ul></nav></header>

@@ -2,18 +2,20 @@
 
 use axum::{
     Json, Router,
-    extract::{FromRequest, FromRequestParts, Path, Request, State, rejection::JsonRejection},
-    http::request::Parts,
+    extract::{Request, State},
     http::{StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use serde::{Deserialize, de::DeserializeOwned};
+use serde::Deserialize;
 use serde_json::json;
 use subtle::ConstantTimeEq;
 
-use super::{ApiError, HttpState};
+use super::{
+    ApiError, HttpState,
+    extract::{ApiJson, ApiPath},
+};
 use crate::{
     config::Limits,
     render::{TEXT_LIMIT, html},
@@ -28,6 +30,7 @@ pub fn router(state: HttpState) -> Router<HttpState> {
         .route("/broadcasts/{id}/failures", get(broadcast_failures))
         .route("/limits", get(read_limits).put(change_limits))
         .route("/articles", post(publish_article))
+        .merge(super::sources::router())
         .route_layer(middleware::from_fn_with_state(state, require_admin))
 }
 
@@ -44,35 +47,6 @@ async fn require_admin(State(state): State<HttpState>, request: Request, next: N
             Ok(next.run(request).await)
         }
         _ => Err(ApiError::Unauthorized),
-    }
-}
-
-/// A JSON body whose rejections are answered in the API's own error format.
-struct ApiJson<T>(T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(request, state).await {
-            Ok(Json(value)) => Ok(ApiJson(value)),
-            Err(JsonRejection::JsonDataError(error)) => Err(ApiError::Unprocessable(error.body_text())),
-            Err(rejection) => Err(ApiError::BadRequest(rejection.body_text())),
-        }
-    }
-}
-
-/// A path parameter whose rejection is answered in the API's own error format.
-struct ApiPath<T>(T);
-
-impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        match Path::<T>::from_request_parts(parts, state).await {
-            Ok(Path(value)) => Ok(ApiPath(value)),
-            Err(rejection) => Err(ApiError::BadRequest(rejection.body_text())),
-        }
     }
 }
 

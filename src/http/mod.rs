@@ -3,7 +3,9 @@
 
 mod api;
 mod error;
+mod extract;
 mod health;
+mod sources;
 
 use std::sync::{
     Arc,

@@ -79,7 +79,7 @@ impl Watcher {
                 let result = if report.not_modified { "not_modified" } else { "ok" };
                 self.publisher.metrics.source_polled(&source.name, result);
                 tracing::debug!(source = source.name, ?report, "polled");
-                let next = now_ms() + interval_ms;
+                let next = now_ms() + spread(interval_ms);
                 if let Err(error) = store
                     .record_poll_success(
                         source.id,
@@ -156,6 +156,13 @@ impl Watcher {
     }
 }
 
+/// The interval give or take a tenth, so that sources added together drift apart instead of
+/// polling in lockstep.
+fn spread(interval_ms: i64) -> i64 {
+    let tenth = (interval_ms / 10).max(1);
+    interval_ms + rand::Rng::random_range(&mut rand::rng(), -tenth..=tenth)
+}
+
 fn backlog_article(source_id: i64, item: FeedItem) -> NewArticle {
     NewArticle {
         source_id: Some(source_id),
@@ -166,5 +173,17 @@ fn backlog_article(source_id: i64, item: FeedItem) -> NewArticle {
         summary: None,
         image_url: item.image_url,
         published_at: item.published_at,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn polls_are_spread_around_the_interval() {
+        let polls: Vec<i64> = (0..200).map(|_| spread(60_000)).collect();
+        assert!(polls.iter().all(|&p| (54_000..=66_000).contains(&p)));
+        assert!(polls.iter().any(|&p| p != polls[0]), "not all at the same moment");
     }
 }

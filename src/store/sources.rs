@@ -1,17 +1,20 @@
 //! The `sources` table: watched sites, their poll schedule and their health.
 
+use serde::Serialize;
 use sqlx::FromRow;
 
 use super::{Store, StoreResult, now_ms};
 use crate::config::SourceSettings;
 
-/// A source as the watcher sees it.
-#[derive(Debug, Clone, FromRow)]
+/// A source as the watcher and operators see it.
+#[derive(Debug, Clone, FromRow, Serialize)]
 pub struct SourceRecord {
     pub id: i64,
     pub name: String,
     pub url: String,
     pub kind: String,
+    /// "config" for sources from the config file, "runtime" for ones added while running.
+    pub origin: String,
     pub poll_interval_secs: i64,
     pub primed: bool,
     pub etag: Option<String>,
@@ -22,7 +25,7 @@ pub struct SourceRecord {
     pub last_polled_at: Option<i64>,
 }
 
-const SOURCE_COLUMNS: &str = "id, name, url, kind, poll_interval_secs, primed, etag, last_modified, \
+const SOURCE_COLUMNS: &str = "id, name, url, kind, origin, poll_interval_secs, primed, etag, last_modified, \
      consecutive_failures, last_error, next_poll_at, last_polled_at";
 
 impl Store {
@@ -52,6 +55,39 @@ impl Store {
             .await?;
         }
         tx.commit().await
+    }
+
+    /// Adds a source while kabar runs; the watcher polls it at its next tick. A source removed
+    /// earlier under the same name comes back (its history still dedupes). False when an
+    /// enabled source already has the name.
+    pub async fn add_source(&self, source: &SourceSettings) -> StoreResult<bool> {
+        let added = sqlx::query(
+            "INSERT INTO sources (name, url, kind, origin, poll_interval_secs, enabled, created_at)
+             VALUES (?1, ?2, ?3, 'runtime', ?4, 1, ?5)
+             ON CONFLICT (name) DO UPDATE SET
+                 primed = CASE WHEN sources.url = excluded.url THEN sources.primed ELSE 0 END,
+                 url = excluded.url, kind = excluded.kind, origin = 'runtime',
+                 poll_interval_secs = excluded.poll_interval_secs, enabled = 1, next_poll_at = 0
+             WHERE sources.enabled = 0",
+        )
+        .bind(&source.name)
+        .bind(source.url.as_str())
+        .bind(source.kind.as_str())
+        .bind(source.poll_interval_secs as i64)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(added.rows_affected() > 0)
+    }
+
+    /// Stops watching a source, keeping its articles so they still dedupe. False when no enabled
+    /// source has the name.
+    pub async fn remove_source(&self, name: &str) -> StoreResult<bool> {
+        let removed = sqlx::query("UPDATE sources SET enabled = 0 WHERE name = ?1 AND enabled = 1")
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(removed.rows_affected() > 0)
     }
 
     /// Enabled sources whose next poll is due at `now`.

@@ -126,12 +126,18 @@ impl TestApp {
         sent[n - 1].clone()
     }
 
-    /// Has the source polled now, and waits until that poll and every send it caused are done.
+    /// Has the configured source polled now, and waits until that poll and every send it caused
+    /// are done.
     pub async fn poll_now(&self) {
-        let before = self.store.source(SOURCE).await.unwrap().and_then(|s| s.last_polled_at);
-        assert!(self.store.poll_source_now(SOURCE).await.unwrap());
+        self.poll_source(SOURCE).await;
+    }
+
+    /// Has source `name` polled now, and waits until that poll and every send it caused are done.
+    pub async fn poll_source(&self, name: &str) {
+        let before = self.store.source(name).await.unwrap().and_then(|s| s.last_polled_at);
+        assert!(self.store.poll_source_now(name).await.unwrap(), "no enabled source {name}");
         self.wait_until(|| async {
-            self.store.source(SOURCE).await.unwrap().is_some_and(|s| s.last_polled_at != before && s.next_poll_at > 0)
+            self.store.source(name).await.unwrap().is_some_and(|s| s.last_polled_at != before && s.next_poll_at > 0)
         })
         .await;
         self.settle().await;
@@ -142,9 +148,14 @@ impl TestApp {
         self.wait_until(|| async { self.store.count_pending_deliveries().await.unwrap() == 0 }).await;
     }
 
-    /// Waits until the first poll has recorded the source's backlog.
+    /// Waits until the first poll has recorded the configured source's backlog.
     pub async fn wait_until_primed(&self) {
-        self.wait_until(|| async { self.store.source(SOURCE).await.unwrap().is_some_and(|s| s.primed) }).await;
+        self.wait_until_source_primed(SOURCE).await;
+    }
+
+    /// Waits until the first poll has recorded the backlog of source `name`.
+    pub async fn wait_until_source_primed(&self, name: &str) {
+        self.wait_until(|| async { self.store.source(name).await.unwrap().is_some_and(|s| s.primed) }).await;
     }
 
     /// Polls `condition` until it holds; fails the test after [`WAIT`].

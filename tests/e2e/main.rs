@@ -10,3 +10,4 @@ mod editors;
 mod helpers;
 mod outcomes;
 mod readers;
+mod sources;

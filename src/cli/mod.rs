@@ -1,5 +1,7 @@
 //! The command line: one subcommand per job of the `kabar` binary.
 
+mod sources;
+
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -24,7 +26,7 @@ pub struct ConfigArg {
 }
 
 impl ConfigArg {
-    fn load(&self) -> anyhow::Result<Settings> {
+    pub(crate) fn load(&self) -> anyhow::Result<Settings> {
         Ok(Settings::load(self.config.as_deref())?)
     }
 }
@@ -39,6 +41,8 @@ pub enum Command {
     Migrate(ConfigArg),
     /// Validates the config; names the bad key when there is one.
     CheckConfig(ConfigArg),
+    /// Adds, lists, removes, imports or exports watched sources, while kabar runs or not.
+    Sources(sources::SourcesArgs),
 }
 
 impl Command {
@@ -48,6 +52,7 @@ impl Command {
             Command::Demo => crate::demo::run(&mut std::io::stdout()).await,
             Command::Migrate(config) => migrate(config.load()?).await,
             Command::CheckConfig(config) => check_config(config.load()?),
+            Command::Sources(args) => args.execute().await,
         }
     }
 }
@@ -60,10 +65,18 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
 }
 
 async fn migrate(settings: Settings) -> anyhow::Result<()> {
-    let store = Store::connect(&settings.database.url).await?;
-    store.migrate().await?;
+    open_store(&settings).await?;
     println!("database {} is up to date", settings.database.url);
     Ok(())
+}
+
+/// The database of `settings`, created or upgraded as needed.
+pub(crate) async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    let store = Store::connect(&settings.database.url)
+        .await
+        .with_context(|| format!("opening the database {}", settings.database.url))?;
+    store.migrate().await.context("migrating the database")?;
+    Ok(store)
 }
 
 fn check_config(settings: Settings) -> anyhow::Result<()> {

@@ -72,6 +72,17 @@ impl Store {
             .await
     }
 
+    /// The latest articles of a source, newest first, at most `limit`.
+    pub async fn articles_of_source(&self, source_id: i64, limit: i64) -> StoreResult<Vec<ArticleRecord>> {
+        sqlx::query_as(
+            "SELECT id, source_id, title, url, summary, pushed FROM articles WHERE source_id = ?1 ORDER BY id DESC LIMIT ?2",
+        )
+        .bind(source_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+    }
+
     /// How many articles have been recorded, pushed or not.
     pub async fn count_articles(&self) -> StoreResult<i64> {
         sqlx::query_scalar("SELECT COUNT(*) FROM articles").fetch_one(&self.pool).await

@@ -8,6 +8,7 @@ mod crash;
 mod delivery;
 mod editors;
 mod helpers;
+mod hostile;
 mod outcomes;
 mod readers;
 mod sources;

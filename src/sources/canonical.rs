@@ -30,9 +30,39 @@ pub fn canonical_url(link: &str) -> Option<String> {
     Some(url.to_string())
 }
 
+/// Titles with fewer words than this ("Live", "Breaking news") are too common to identify a story.
+const MIN_FINGERPRINT_WORDS: usize = 4;
+
+/// A story's fingerprint: a stable hash of its title's words, lower-cased, without punctuation.
+/// The same story syndicated under another URL, or re-sent under a new id, has the same one.
+pub fn title_fingerprint(title: &str) -> Option<String> {
+    let words = crate::article::slugify(title);
+    if words.split('-').count() < MIN_FINGERPRINT_WORDS {
+        return None;
+    }
+    // FNV-1a: tiny, and stable across Rust versions, unlike the standard library's hasher.
+    let hash = words
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3));
+    Some(format!("{hash:016x}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_same_title_in_another_dress_has_the_same_fingerprint() {
+        let a = title_fingerprint("AS Tak Akan Berlakukan Batasan Senjata");
+        assert!(a.is_some());
+        assert_eq!(a, title_fingerprint("  as tak akan berlakukan — batasan senjata! "));
+        assert_ne!(a, title_fingerprint("AS Akan Berlakukan Batasan Senjata"));
+    }
+
+    #[test]
+    fn short_titles_have_no_fingerprint() {
+        assert_eq!(title_fingerprint("Live updates"), None);
+    }
 
     #[test]
     fn tracking_parameters_and_fragments_are_removed() {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::{
     Fetcher,
-    canonical::canonical_url,
+    canonical::{canonical_url, title_fingerprint},
     parse::{FeedItem, html_to_text},
 };
 use crate::{
@@ -16,6 +16,22 @@ use crate::{
     render::{ArticleView, Renderer, TEXT_LIMIT},
     store::{BroadcastKind, NewArticle, NewBroadcast, SourceRecord, Store},
 };
+
+/// What a feed item is known by, before any summary is written: its key, canonical URL and
+/// fingerprint. The backlog, the "already known?" check and publishing all start from it.
+pub fn article_of_item(source_id: i64, item: &FeedItem) -> NewArticle {
+    NewArticle {
+        source_id: Some(source_id),
+        item_key: item.key.clone(),
+        canonical_url: item.link.as_deref().and_then(canonical_url),
+        fingerprint: title_fingerprint(&item.title),
+        title: item.title.clone(),
+        url: item.link.clone(),
+        summary: None,
+        image_url: item.image_url.clone(),
+        published_at: item.published_at,
+    }
+}
 
 /// What publishing a story did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,23 +88,16 @@ impl Publisher {
                 .as_deref()
                 .and_then(|html| self.summarizer.summarize_text(&item.title, &html_to_text(html)))
         });
-        let article = NewArticle {
-            source_id: Some(source.id),
-            canonical_url: item.link.as_deref().and_then(canonical_url),
-            item_key: item.key,
-            title: item.title,
-            url: item.link,
-            summary,
-            image_url,
-            published_at: item.published_at,
-        };
+        let article = NewArticle { summary, image_url, ..article_of_item(source.id, &item) };
         self.publish(article, &format!("source:{}", source.name)).await
     }
 
     /// Publishes the article at `url` at once (the CMS's "on publish" hook).
     pub async fn publish_url(&self, url: &str) -> Result<PublishOutcome, PublishError> {
         let canonical = canonical_url(url).ok_or_else(|| PublishError::BadUrl(url.to_owned()))?;
-        if self.store.is_article_known(None, &canonical, Some(&canonical)).await.map_err(anyhow::Error::from)? {
+        let known =
+            NewArticle { item_key: canonical.clone(), canonical_url: Some(canonical.clone()), ..NewArticle::default() };
+        if self.store.is_article_known(&known).await.map_err(anyhow::Error::from)? {
             return Ok(PublishOutcome::Duplicate);
         }
         let page = self.read_page(url).await?;
@@ -97,6 +106,7 @@ impl Publisher {
             source_id: None,
             item_key: canonical.clone(),
             canonical_url: Some(canonical),
+            fingerprint: title_fingerprint(&title),
             title,
             url: Some(url.to_owned()),
             summary: page.summary,

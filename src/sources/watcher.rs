@@ -9,11 +9,9 @@ use super::{
     Publisher,
     fetch::{FetchOutcome, Validators},
     parse::{FeedItem, parse_feed, parse_wordpress, resolve_links, wordpress_posts_url},
+    publish::article_of_item,
 };
-use crate::{
-    sources::canonical::canonical_url,
-    store::{NewArticle, SourceRecord, now_ms},
-};
+use crate::store::{NewArticle, SourceRecord, now_ms};
 
 /// How often the watcher looks for due sources.
 const TICK: Duration = Duration::from_secs(1);
@@ -134,7 +132,7 @@ impl Watcher {
         if source.primed {
             report.published = self.publish_new(source, items).await?;
         } else {
-            let backlog: Vec<NewArticle> = items.into_iter().map(|item| backlog_article(source.id, item)).collect();
+            let backlog: Vec<NewArticle> = items.iter().map(|item| article_of_item(source.id, item)).collect();
             report.backlog = self.publisher.store.record_backlog(source.id, &backlog).await?;
             tracing::info!(source = source.name, recorded = report.backlog, "first poll: backlog recorded, not pushed");
         }
@@ -144,8 +142,7 @@ impl Watcher {
     async fn publish_new(&self, source: &SourceRecord, items: Vec<FeedItem>) -> anyhow::Result<usize> {
         let mut published = 0;
         for item in items {
-            let canonical = item.link.as_deref().and_then(canonical_url);
-            if self.publisher.store.is_article_known(Some(source.id), &item.key, canonical.as_deref()).await? {
+            if self.publisher.store.is_article_known(&article_of_item(source.id, &item)).await? {
                 continue;
             }
             if let super::PublishOutcome::Published { .. } = self.publisher.publish_item(source, item).await? {
@@ -161,19 +158,6 @@ impl Watcher {
 fn spread(interval_ms: i64) -> i64 {
     let tenth = (interval_ms / 10).max(1);
     interval_ms + rand::Rng::random_range(&mut rand::rng(), -tenth..=tenth)
-}
-
-fn backlog_article(source_id: i64, item: FeedItem) -> NewArticle {
-    NewArticle {
-        source_id: Some(source_id),
-        canonical_url: item.link.as_deref().and_then(canonical_url),
-        item_key: item.key,
-        title: item.title,
-        url: item.link,
-        summary: None,
-        image_url: item.image_url,
-        published_at: item.published_at,
-    }
 }
 
 #[cfg(test)]

@@ -12,12 +12,18 @@ pub struct NewArticle {
     /// The feed's guid, else its link: stable across re-dating and reordering.
     pub item_key: String,
     pub canonical_url: Option<String>,
+    /// See [`crate::sources::canonical::title_fingerprint`].
+    pub fingerprint: Option<String>,
     pub title: String,
     pub url: Option<String>,
     pub summary: Option<String>,
     pub image_url: Option<String>,
     pub published_at: Option<i64>,
 }
+
+/// A story whose fingerprint was seen this recently is the same story; older ones may be a new
+/// story under a recurring headline.
+const FINGERPRINT_MEMORY_MS: i64 = 7 * 24 * 3_600_000;
 
 /// A stored article.
 #[derive(Debug, Clone, FromRow)]
@@ -31,21 +37,20 @@ pub struct ArticleRecord {
 }
 
 impl Store {
-    /// Whether an item was seen before, under its key in this source or its URL anywhere.
-    pub async fn is_article_known(
-        &self,
-        source_id: Option<i64>,
-        item_key: &str,
-        canonical_url: Option<&str>,
-    ) -> StoreResult<bool> {
+    /// Whether an item was seen before: under its key in this source, its URL anywhere, or its
+    /// fingerprint recently.
+    pub async fn is_article_known(&self, article: &NewArticle) -> StoreResult<bool> {
         let found: Option<i64> = sqlx::query_scalar(
             "SELECT id FROM articles
              WHERE (source_id IS ?1 AND item_key = ?2) OR (?3 IS NOT NULL AND canonical_url = ?3)
+                OR (?4 IS NOT NULL AND fingerprint = ?4 AND discovered_at > ?5)
              LIMIT 1",
         )
-        .bind(source_id)
-        .bind(item_key)
-        .bind(canonical_url)
+        .bind(article.source_id)
+        .bind(&article.item_key)
+        .bind(&article.canonical_url)
+        .bind(&article.fingerprint)
+        .bind(now_ms() - FINGERPRINT_MEMORY_MS)
         .fetch_optional(&self.pool)
         .await?;
         Ok(found.is_some())
@@ -89,29 +94,36 @@ impl Store {
     }
 }
 
-/// Inserts an article unless its key or canonical URL is already there; returns its new id.
+/// Inserts an article unless its key, canonical URL or recent fingerprint is already there;
+/// returns its new id. Called inside a writing transaction, so two sources finding the same
+/// story at once cannot both insert it.
 pub(super) async fn insert_article(
     tx: &mut Transaction<'_, Sqlite>,
     article: &NewArticle,
     pushed: bool,
 ) -> StoreResult<Option<i64>> {
+    let now = now_ms();
     sqlx::query_scalar(
-        "INSERT INTO articles (source_id, item_key, canonical_url, title, url, summary, image_url,
+        "INSERT INTO articles (source_id, item_key, canonical_url, fingerprint, title, url, summary, image_url,
                                published_at, discovered_at, pushed)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11
+         WHERE ?4 IS NULL OR NOT EXISTS
+             (SELECT 1 FROM articles WHERE fingerprint = ?4 AND discovered_at > ?10 - ?12)
          ON CONFLICT DO NOTHING
          RETURNING id",
     )
     .bind(article.source_id)
     .bind(&article.item_key)
     .bind(&article.canonical_url)
+    .bind(&article.fingerprint)
     .bind(&article.title)
     .bind(&article.url)
     .bind(&article.summary)
     .bind(&article.image_url)
     .bind(article.published_at)
-    .bind(now_ms())
+    .bind(now)
     .bind(pushed)
+    .bind(FINGERPRINT_MEMORY_MS)
     .fetch_optional(&mut **tx)
     .await
 }

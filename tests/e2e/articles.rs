@@ -83,3 +83,25 @@ async fn a_story_is_pushed_once_across_restarts() {
     app.poll_now().await;
     assert_eq!(app.sandbox.sent_to(241).len(), 2);
 }
+
+#[tokio::test]
+async fn one_story_syndicated_by_two_sites_is_pushed_once() {
+    let app = app_with_backlog_and_readers(&[251]).await;
+    let second_site = kabar::demo::news_site::NewsSite::start().await.unwrap();
+    let second = kabar::config::SourceSettings {
+        name: "kedua".into(),
+        url: second_site.feed_url().parse().unwrap(),
+        poll_interval_secs: 3600,
+        kind: kabar::config::SourceKind::Feed,
+    };
+    app.store.add_source(&second).await.unwrap();
+    app.wait_until_source_primed("kedua").await;
+    let title = "Banjir Besar Melanda Tiga Kecamatan di Jakarta";
+    let lead = "JAKARTA – Banjir besar melanda tiga kecamatan di Jakarta sejak Senin pagi, ribuan warga mengungsi ke tempat aman.";
+    app.site.publish(title, lead);
+    second_site.publish(&format!("{title}!"), lead);
+    app.poll_now().await;
+    app.poll_source("kedua").await;
+    let messages = app.sandbox.sent_to(251);
+    assert_eq!(messages.len(), 2, "the /start answer and the story once: {messages:#?}");
+}

@@ -34,18 +34,17 @@ const ITEMS_PER_FEED: usize = 30;
 async fn main() -> anyhow::Result<()> {
     println!("kabar sources benchmark");
     let feed = sample_feed(0);
-    let (per_second, megabytes) =
-        per_second_on_one_core(|| parse_feed(feed.as_bytes()).map(|items| items.len()).unwrap_or(0));
+    let per_second = per_second_on_one_core(|| parse_feed(feed.as_bytes()).map(|items| items.len()).unwrap_or(0));
     println!(
-        "parse:     {per_second:.0} feeds/s on one core ({ITEMS_PER_FEED}-item RSS with full content, {:.0} KiB; {megabytes:.1} MiB/s)",
+        "parse:     {per_second:.0} feeds/s on one core ({ITEMS_PER_FEED}-item RSS with full content, {:.0} KiB; {:.0} MiB/s)",
         feed.len() as f64 / 1024.0,
-        megabytes = megabytes * feed.len() as f64 / 1_048_576.0
+        per_second * feed.len() as f64 / 1_048_576.0
     );
 
     let (title, body) = seed_article();
     let page = article_page(&title, &body, "https://example.org/image.jpg");
     let summarizer = Summarizer::new(&SummarySettings::default());
-    let (per_second, _) =
+    let per_second =
         per_second_on_one_core(|| summarizer.read_page(&page, "https://example.org/a").summary.map_or(0, |s| s.len()));
     println!(
         "summarise: {per_second:.0} article pages/s on one core (readability + boilerplate rules + lead, {:.0} KiB page)",

@@ -65,11 +65,12 @@ impl Application {
         let transport = Arc::new(TelegramTransport::new(bot.clone()));
         let engine =
             DeliveryEngine::new(store.clone(), transport, pacer.clone(), settings.delivery.clone(), metrics.clone());
-        let renderer = Arc::new(Renderer::default());
+        let (summarizer, renderer) = load_operator_content(&settings)?;
+        let renderer = Arc::new(renderer);
         let publisher = Publisher {
             store: store.clone(),
             fetcher: Fetcher::default(),
-            summarizer: Arc::new(Summarizer::new(&settings.summary)),
+            summarizer: Arc::new(summarizer),
             renderer: renderer.clone(),
             engine: engine.clone(),
             metrics: metrics.clone(),
@@ -138,6 +139,14 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// The summarizer with the operator's extra rules and the renderer with their templates; an
+/// error names the config key whose file is wrong.
+pub fn load_operator_content(settings: &Settings) -> anyhow::Result<(Summarizer, Renderer)> {
+    let summarizer = Summarizer::from_settings(&settings.summary).context("config key `summary.rules_file`")?;
+    let renderer = Renderer::with_overrides(settings.templates.dir.as_deref()).context("config key `templates.dir`")?;
+    Ok((summarizer, renderer))
 }
 
 fn telegram_bot(settings: &Settings) -> anyhow::Result<Bot> {

@@ -24,6 +24,7 @@ pub struct Settings {
     pub limits: Limits,
     pub editors: EditorSettings,
     pub summary: SummarySettings,
+    pub templates: TemplateSettings,
     pub delivery: DeliverySettings,
     pub sources: Vec<SourceSettings>,
 }
@@ -126,12 +127,23 @@ pub struct SummarySettings {
     pub max_chars: usize,
     /// Keep the "CITY, site.co.id –" dateline at the start of the lead.
     pub keep_dateline: bool,
+    /// Extra boilerplate rules (TOML: drop_paragraph, cut_from, stop_at), added to the built-in ones.
+    pub rules_file: Option<std::path::PathBuf>,
 }
 
 impl Default for SummarySettings {
     fn default() -> Self {
-        Self { max_chars: 300, keep_dateline: false }
+        Self { max_chars: 300, keep_dateline: false, rules_file: None }
     }
+}
+
+/// `[templates]`: the operator's own message templates.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TemplateSettings {
+    /// A folder whose `article.html.j2`, `breaking.html.j2` and `announcement.html.j2` replace
+    /// the built-in ones; a template missing there stays built in.
+    pub dir: Option<std::path::PathBuf>,
 }
 
 /// `[delivery]`: the outbox workers.

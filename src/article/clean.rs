@@ -25,6 +25,8 @@ struct RuleText {
 /// A rule file that cannot be used, with the offending pattern.
 #[derive(Debug, thiserror::Error)]
 pub enum RuleError {
+    #[error("cannot read {0}: {1}")]
+    Read(String, std::io::Error),
     #[error("boilerplate rules are not valid TOML: {0}")]
     Syntax(#[from] toml::de::Error),
     #[error("boilerplate rule `{pattern}` in {list} is not a valid regular expression: {source}")]
@@ -46,6 +48,21 @@ impl BoilerplateRules {
             cut_from: compile("cut_from", rules.cut_from)?,
             stop_at: compile("stop_at", rules.stop_at)?,
         })
+    }
+
+    /// Adds `more` rules to these, for an operator's site-specific boilerplate.
+    pub fn extend(&mut self, more: BoilerplateRules) {
+        self.drop_paragraph.extend(more.drop_paragraph);
+        self.cut_from.extend(more.cut_from);
+        self.stop_at.extend(more.stop_at);
+    }
+
+    /// The built-in rules plus those in the operator's `file`.
+    pub fn with_file(file: &std::path::Path) -> Result<BoilerplateRules, RuleError> {
+        let text = std::fs::read_to_string(file).map_err(|e| RuleError::Read(file.display().to_string(), e))?;
+        let mut rules = BoilerplateRules::default();
+        rules.extend(BoilerplateRules::from_toml(&text)?);
+        Ok(rules)
     }
 
     /// The article's paragraphs without boilerplate, in order.
@@ -136,6 +153,14 @@ mod tests {
     fn a_sentence_that_merely_mentions_whatsapp_is_kept() {
         let kept = clean(&["WhatsApp launched a new feature on Monday."]);
         assert_eq!(kept, ["WhatsApp launched a new feature on Monday."]);
+    }
+
+    #[test]
+    fn an_operators_rules_are_added_to_the_built_in_ones() {
+        let mut rules = BoilerplateRules::default();
+        rules.extend(BoilerplateRules::from_toml("drop_paragraph = ['^Iklan Mitra']").unwrap());
+        let kept = rules.clean(["Iklan Mitra: promo".to_owned(), "Baca Juga: x".to_owned(), "Body.".to_owned()]);
+        assert_eq!(kept, ["Body."]);
     }
 
     #[test]

@@ -37,6 +37,15 @@ impl Summarizer {
         Summarizer::with_rules(settings, BoilerplateRules::default())
     }
 
+    /// A summarizer with the built-in rules and the operator's `summary.rules_file`, if any.
+    pub fn from_settings(settings: &SummarySettings) -> Result<Summarizer, clean::RuleError> {
+        let rules = match &settings.rules_file {
+            Some(file) => BoilerplateRules::with_file(file)?,
+            None => BoilerplateRules::default(),
+        };
+        Ok(Summarizer::with_rules(settings, rules))
+    }
+
     pub fn with_rules(settings: &SummarySettings, rules: BoilerplateRules) -> Summarizer {
         Summarizer { rules, max_chars: settings.max_chars, keep_dateline: settings.keep_dateline }
     }

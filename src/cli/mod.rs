@@ -81,6 +81,7 @@ pub(crate) async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
 
 fn check_config(settings: Settings) -> anyhow::Result<()> {
     settings.require_token()?;
+    crate::app::load_operator_content(&settings)?;
     println!(
         "config is valid: {} source(s), {} editor(s), limits {}/s global, {}/s per chat, {}/min per group",
         settings.sources.len(),

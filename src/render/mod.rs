@@ -46,13 +46,17 @@ pub struct RenderError {
 
 impl Default for Renderer {
     fn default() -> Self {
-        let mut env = Environment::new();
-        env.set_formatter(escape_unless_safe);
-        for (name, source) in BUILT_IN {
-            env.add_template(name, source).expect("the built-in templates compile");
-        }
-        Renderer { env }
+        Renderer::with_overrides(None).expect("the built-in templates compile")
     }
+}
+
+/// An operator's template that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("cannot read {0}: {1}")]
+    Read(String, std::io::Error),
+    #[error("{0}: {1}")]
+    Syntax(String, minijinja::Error),
 }
 
 fn escape_unless_safe(
@@ -66,6 +70,25 @@ fn escape_unless_safe(
 }
 
 impl Renderer {
+    /// The built-in templates, each replaced by the file of the same name in `dir` when there is
+    /// one. Every value stays escaped and every message within the limits, whatever the template.
+    pub fn with_overrides(dir: Option<&std::path::Path>) -> Result<Renderer, TemplateError> {
+        let mut env = Environment::new();
+        env.set_formatter(escape_unless_safe);
+        for (name, built_in) in BUILT_IN {
+            let path = dir.map(|dir| dir.join(name)).filter(|path| path.exists());
+            let source = match &path {
+                Some(path) => {
+                    std::fs::read_to_string(path).map_err(|e| TemplateError::Read(path.display().to_string(), e))?
+                }
+                None => (*built_in).to_owned(),
+            };
+            let origin = path.map_or_else(|| format!("built-in {name}"), |p| p.display().to_string());
+            env.add_template_owned(*name, source).map_err(|e| TemplateError::Syntax(origin, e))?;
+        }
+        Ok(Renderer { env })
+    }
+
     /// A new article: title, summary, link, within `limit` (a text or a caption limit).
     pub fn article(&self, view: &ArticleView<'_>, limit: usize) -> Result<String, RenderError> {
         let title = cut_at_word(view.title.trim(), TITLE_LIMIT);
@@ -193,6 +216,23 @@ mod tests {
     fn a_huge_title_is_cut() {
         let message = article(&"<&>".repeat(3000), "S.", "https://example.org/");
         assert!(html::visible_len(&message) <= TEXT_LIMIT);
+    }
+
+    #[test]
+    fn an_operators_template_replaces_the_built_in_one_and_is_still_escaped() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("breaking.html.j2"), "⚡ <i>{{ text }}</i>").unwrap();
+        let renderer = Renderer::with_overrides(Some(dir.path())).unwrap();
+        assert_eq!(renderer.breaking("a < b", None).unwrap(), "⚡ <i>a &lt; b</i>");
+        assert!(renderer.announcement("x", None).unwrap().starts_with('x'), "the others stay built in");
+    }
+
+    #[test]
+    fn a_broken_operator_template_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("article.html.j2"), "{{ title").unwrap();
+        let error = Renderer::with_overrides(Some(dir.path())).unwrap_err().to_string();
+        assert!(error.contains("article.html.j2"), "{error}");
     }
 
     #[test]

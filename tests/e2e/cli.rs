@@ -79,3 +79,16 @@ async fn run_stops_cleanly_on_sigterm() {
     let status = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
     assert!(status.success(), "kabar exited with {status}");
 }
+
+#[test]
+fn check_config_names_a_rules_file_with_a_bad_pattern() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(&rules, "drop_paragraph = ['(unclosed']").unwrap();
+    let path =
+        config_file(&dir, &format!("[telegram]\ntoken = \"1:x\"\n[summary]\nrules_file = \"{}\"\n", rules.display()));
+    let output = kabar(&["check-config", "--config", &path]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("summary.rules_file") && stderr.contains("(unclosed"), "{stderr}");
+}

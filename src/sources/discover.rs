@@ -27,7 +27,8 @@ pub async fn feed_url(fetcher: &Fetcher, url: &str) -> Result<String, DiscoverEr
     linked_feed(&fetched).ok_or_else(|| DiscoverError::NoFeed(url.to_owned()))
 }
 
-fn linked_feed(page: &Fetched) -> Option<String> {
+/// The first feed a fetched page links to with `<link rel="alternate">`.
+pub fn linked_feed(page: &Fetched) -> Option<String> {
     let document = Document::from(page.text());
     let base = url::Url::parse(&page.final_url).ok()?;
     document

@@ -7,7 +7,8 @@ use tokio::{sync::watch, task::JoinSet};
 
 use super::{
     Publisher,
-    fetch::{FetchOutcome, Validators},
+    discover::linked_feed,
+    fetch::{FetchOutcome, Fetched, Validators},
     parse::{FeedItem, parse_feed, parse_wordpress, resolve_links, wordpress_posts_url},
     publish::article_of_item,
 };
@@ -123,9 +124,9 @@ impl Watcher {
             }
             FetchOutcome::Fetched(fetched) => fetched,
         };
-        let mut items = match source.kind.as_str() {
-            "wordpress" => parse_wordpress(&fetched.body)?,
-            _ => parse_feed(&fetched.body)?,
+        let (mut items, fetched) = match source.kind.as_str() {
+            "wordpress" => (parse_wordpress(&fetched.body)?, fetched),
+            _ => self.feed_items(source, fetched).await?,
         };
         resolve_links(&mut items, &fetched.final_url);
         let mut report = PollReport { items: items.len(), ..PollReport::default() };
@@ -137,6 +138,25 @@ impl Watcher {
             tracing::info!(source = source.name, recorded = report.backlog, "first poll: backlog recorded, not pushed");
         }
         Ok((report, fetched.validators))
+    }
+
+    /// The items of a feed source. When the address serves a page that links to its feed, the
+    /// source is pointed at that feed once, and the feed is read instead.
+    async fn feed_items(&self, source: &SourceRecord, fetched: Fetched) -> anyhow::Result<(Vec<FeedItem>, Fetched)> {
+        let not_a_feed = match parse_feed(&fetched.body) {
+            Ok(items) => return Ok((items, fetched)),
+            Err(error) => error,
+        };
+        let Some(feed_url) = linked_feed(&fetched) else { return Err(not_a_feed.into()) };
+        tracing::info!(
+            source = source.name,
+            page = source.url,
+            feed = feed_url,
+            "the address is a page; watching its feed"
+        );
+        self.publisher.store.set_source_feed_url(source.id, &feed_url).await?;
+        let feed = self.publisher.fetcher.get_page(&feed_url).await?;
+        Ok((parse_feed(&feed.body)?, feed))
     }
 
     async fn publish_new(&self, source: &SourceRecord, items: Vec<FeedItem>) -> anyhow::Result<usize> {

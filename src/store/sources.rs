@@ -80,6 +80,16 @@ impl Store {
         Ok(added.rows_affected() > 0)
     }
 
+    /// Points a source at the feed its page linked to; the old validators no longer apply.
+    pub async fn set_source_feed_url(&self, source_id: i64, feed_url: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE sources SET url = ?2, etag = NULL, last_modified = NULL WHERE id = ?1")
+            .bind(source_id)
+            .bind(feed_url)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
+
     /// Stops watching a source, keeping its articles so they still dedupe. False when no enabled
     /// source has the name.
     pub async fn remove_source(&self, name: &str) -> StoreResult<bool> {

@@ -126,3 +126,14 @@ async fn operators_manage_sources_from_the_shell_and_round_trip_opml() {
     let watched = app.store.enabled_sources().await.unwrap();
     assert!(watched.iter().any(|s| s.name == "situs-berita" && s.url == feed), "{out}: {watched:?}");
 }
+
+#[tokio::test]
+async fn a_configured_page_address_is_followed_to_its_feed() {
+    let page_site = kabar::demo::news_site::NewsSite::start().await.unwrap();
+    let page = page_site.publish("Berita yang sudah ada di situs", LEAD);
+    let app = spawn_app_with(|settings| settings.sources[0].url = page.parse().unwrap()).await;
+    app.wait_until_primed().await;
+    let source = app.store.source(crate::helpers::SOURCE).await.unwrap().unwrap();
+    assert_eq!(source.url, page_site.feed_url());
+    assert!(source.last_error.is_none(), "{:?}", source.last_error);
+}

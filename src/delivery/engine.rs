@@ -226,7 +226,66 @@ async fn record_outcomes(store: Store, mut outcomes: mpsc::Receiver<DeliveryOutc
 
 #[cfg(test)]
 mod tests {
+    use std::{collections::VecDeque, sync::Mutex};
+
     use super::*;
+    use crate::{
+        config::Limits,
+        delivery::transport::SendFuture,
+        store::{BroadcastKind, NewBroadcast, NewSubscriber, test_store},
+    };
+
+    /// Answers each send with the next scripted result.
+    struct ScriptedTransport(Mutex<VecDeque<Result<i64, SendFailure>>>);
+
+    impl Transport for ScriptedTransport {
+        fn send<'a>(&'a self, _: i64, _: &'a OutgoingMessage) -> SendFuture<'a> {
+            let answer = self.0.lock().unwrap().pop_front().expect("a scripted answer");
+            Box::pin(async move { answer })
+        }
+    }
+
+    async fn engine_answering(
+        answers: Vec<Result<i64, SendFailure>>,
+    ) -> (DeliveryEngine, Store, i64, tempfile::TempDir) {
+        let (store, dir) = test_store().await;
+        store.subscribe(&NewSubscriber::private(42)).await.unwrap();
+        let broadcast = NewBroadcast {
+            kind: BroadcastKind::Breaking,
+            body_html: "x".into(),
+            link_url: None,
+            image_url: None,
+            created_by: "test".into(),
+        };
+        let (id, _) = store.create_broadcast(&broadcast).await.unwrap();
+        let limits = Limits { global_per_sec: 1000, per_chat_per_sec: 1000, group_per_min: 1000 };
+        let settings = DeliverySettings { max_attempts: 2, ..DeliverySettings::default() };
+        let transport = Arc::new(ScriptedTransport(Mutex::new(answers.into())));
+        let engine =
+            DeliveryEngine::new(store.clone(), transport, Arc::new(Pacer::new(limits)), settings, Metrics::default());
+        (engine, store, id, dir)
+    }
+
+    #[tokio::test]
+    async fn a_temporary_failure_is_retried_later_then_given_up_at_the_bound() {
+        let failure = || Err(SendFailure::Temporary("502".into()));
+        let (engine, store, id, _dir) = engine_answering(vec![failure(), failure()]).await;
+        assert_eq!(engine.try_execute_batch().await.unwrap(), 1);
+        assert_eq!(engine.try_execute_batch().await.unwrap(), 0, "the retry waits for its backoff");
+        sqlx::query("UPDATE deliveries SET due_at = 0").execute(store.pool()).await.unwrap();
+        assert_eq!(engine.try_execute_batch().await.unwrap(), 1);
+        let failures = store.failed_deliveries(id, 10).await.unwrap();
+        assert_eq!(failures[0].attempts, 2);
+        assert!(failures[0].last_error.as_deref().unwrap().contains("gave up after 2 attempts"), "{failures:?}");
+    }
+
+    #[tokio::test]
+    async fn a_sent_delivery_keeps_the_platforms_message_id() {
+        let (engine, store, id, _dir) = engine_answering(vec![Ok(777)]).await;
+        engine.try_execute_batch().await.unwrap();
+        let progress = store.broadcast_progress(id).await.unwrap().unwrap();
+        assert_eq!((progress.sent, progress.pending), (1, 0));
+    }
 
     #[test]
     fn backoff_grows_and_stays_bounded() {

@@ -77,6 +77,14 @@ pub fn now_ms() -> i64 {
 }
 
 #[cfg(test)]
+impl Store {
+    /// The pool itself, for tests that set up states no public operation makes.
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+#[cfg(test)]
 pub(crate) async fn test_store() -> (Store, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let url = format!("sqlite://{}", dir.path().join("test.db").display());

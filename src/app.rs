@@ -23,7 +23,7 @@ use crate::{
     http::{self, HttpState},
     metrics::Metrics,
     render::Renderer,
-    sources::{Fetcher, Publisher, Watcher},
+    sources::{Fetcher, Publisher, Watcher, websub::WebSub},
     store::Store,
     telegram::{self, BotContext, Editors, TelegramTransport},
 };
@@ -106,8 +106,9 @@ impl Application {
             let (engine, stop) = (self.engine.clone(), stop_rx.clone());
             async move { engine.run(stop).await }
         });
+        let websub = self.settings.http.public_url.clone().map(|url| WebSub::new(self.store.clone(), url));
         let watcher = tokio::spawn({
-            let (watcher, stop) = (Watcher::new(self.publisher.clone()), stop_rx.clone());
+            let (watcher, stop) = (Watcher::new(self.publisher.clone()).with_websub(websub), stop_rx.clone());
             async move { watcher.run(stop).await }
         });
         let http = tokio::spawn(serve_http(self.listener, self.http_state.clone(), stop_rx.clone()));

@@ -72,11 +72,14 @@ pub struct HttpSettings {
     pub listen: String,
     /// Bearer token for `/api/*`; the API answers 401 to everything while it is unset.
     pub admin_token: Option<String>,
+    /// The address the world reaches this server at. When set, kabar subscribes at the WebSub
+    /// hubs feeds announce, and they call back at `<public_url>/websub/<source id>`.
+    pub public_url: Option<Url>,
 }
 
 impl Default for HttpSettings {
     fn default() -> Self {
-        Self { listen: "127.0.0.1:8080".into(), admin_token: None }
+        Self { listen: "127.0.0.1:8080".into(), admin_token: None, public_url: None }
     }
 }
 
@@ -298,6 +301,9 @@ impl Settings {
             return Err(ConfigError::key("database.url", "must start with sqlite:"));
         }
         self.listen_addr()?;
+        if self.http.public_url.as_ref().is_some_and(|url| !matches!(url.scheme(), "http" | "https")) {
+            return Err(ConfigError::key("http.public_url", "must be an http or https URL"));
+        }
         if self.http.admin_token.as_deref().is_some_and(|t| t.len() < 16) {
             return Err(ConfigError::key("http.admin_token", "must be at least 16 characters long"));
         }
@@ -345,7 +351,8 @@ fn env_value<'a>(env: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 /// Keys whose value is text even when it looks like a number (an all-digit admin token, say).
-const TEXT_KEYS: &[&str] = &["telegram.token", "telegram.api_url", "database.url", "http.listen", "http.admin_token"];
+const TEXT_KEYS: &[&str] =
+    &["telegram.token", "telegram.api_url", "database.url", "http.listen", "http.admin_token", "http.public_url"];
 
 /// Applies every `KABAR_<SECTION>__<KEY>=value` to the tree. The value is read as a TOML value
 /// when it is one (`25`, `true`, `[1, 2]`) and as a string otherwise, or always for text keys.

@@ -273,6 +273,8 @@ mod tests {
         assert_eq!(engine.try_execute_batch().await.unwrap(), 1);
         assert_eq!(engine.try_execute_batch().await.unwrap(), 0, "the retry waits for its backoff");
         sqlx::query("UPDATE deliveries SET due_at = 0").execute(store.pool()).await.unwrap();
+        // Let the chat's own interval (1 ms at this limit) pass, or the retry is only deferred.
+        tokio::time::sleep(Duration::from_millis(20)).await;
         assert_eq!(engine.try_execute_batch().await.unwrap(), 1);
         let failures = store.failed_deliveries(id, 10).await.unwrap();
         assert_eq!(failures[0].attempts, 2);

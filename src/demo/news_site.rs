@@ -36,6 +36,7 @@ pub struct SiteArticle {
 pub struct NewsSite {
     addr: SocketAddr,
     articles: Arc<Mutex<Vec<SiteArticle>>>,
+    hub: Arc<Mutex<Option<String>>>,
     _stop: watch::Sender<bool>,
 }
 
@@ -45,18 +46,25 @@ impl NewsSite {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let articles = Arc::new(Mutex::new(Vec::new()));
+        let hub = Arc::new(Mutex::new(None));
         let (stop, mut stopped) = watch::channel(false);
-        let app = Router::new()
-            .route("/feed/", get(feed))
-            .route("/{year}/{slug}/", get(page))
-            .with_state(SiteState { addr, articles: articles.clone() });
+        let app = Router::new().route("/feed/", get(feed)).route("/{year}/{slug}/", get(page)).with_state(SiteState {
+            addr,
+            articles: articles.clone(),
+            hub: hub.clone(),
+        });
         tokio::spawn(async move {
             let shutdown = async move {
                 let _ = stopped.wait_for(|stop| *stop).await;
             };
             let _ = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
         });
-        Ok(NewsSite { addr, articles, _stop: stop })
+        Ok(NewsSite { addr, articles, hub, _stop: stop })
+    }
+
+    /// Announces a WebSub hub in the feed from now on.
+    pub fn announce_hub(&self, hub: &str) {
+        *self.hub.lock().expect("the site lock is never poisoned") = Some(hub.to_owned());
     }
 
     /// The site's RSS feed.
@@ -82,6 +90,7 @@ impl NewsSite {
 struct SiteState {
     addr: SocketAddr,
     articles: Arc<Mutex<Vec<SiteArticle>>>,
+    hub: Arc<Mutex<Option<String>>>,
 }
 
 fn article_url(addr: SocketAddr, slug: &str) -> String {
@@ -119,8 +128,17 @@ async fn feed(State(state): State<SiteState>) -> impl IntoResponse {
             )
         })
         .collect();
+    let hub = state.hub.lock().expect("the site lock is never poisoned").clone();
+    let websub = hub.map_or_else(String::new, |hub| {
+        format!(
+            "<atom:link rel=\"hub\" href=\"{}\"/><atom:link rel=\"self\" href=\"http://{}/feed/\"/>",
+            escape(&hub),
+            state.addr
+        )
+    });
     let rss = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>SP NEWS GLOBAL INDONESIA</title>\
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\">\
+         <channel><title>SP NEWS GLOBAL INDONESIA</title>{websub}\
          <link>http://{}/</link><description>Berita Seputar Global Indonesia</description>{items}</channel></rss>",
         state.addr
     );

@@ -6,6 +6,7 @@ mod error;
 mod extract;
 mod health;
 mod sources;
+mod websub;
 
 use std::sync::{
     Arc,
@@ -46,5 +47,9 @@ impl HttpState {
 
 /// Every route of kabar's HTTP server.
 pub fn router(state: HttpState) -> Router {
-    Router::new().merge(health::router()).nest("/api", api::router(state.clone())).with_state(state)
+    Router::new()
+        .merge(health::router())
+        .merge(websub::router())
+        .nest("/api", api::router(state.clone()))
+        .with_state(state)
 }

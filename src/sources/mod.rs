@@ -7,6 +7,7 @@
 //! - [`registry`]: adding and removing sources at run time.
 //! - [`publish`]: a new item → summary → rendered message → article and broadcast, at most once.
 //! - [`watcher`]: polls each source on its interval, with backoff for failing ones.
+//! - [`websub`]: subscribing at a feed's hub so that new items are pushed to kabar at once.
 
 pub mod canonical;
 pub mod discover;
@@ -16,6 +17,7 @@ pub mod parse;
 pub mod publish;
 pub mod registry;
 pub mod watcher;
+pub mod websub;
 
 pub use fetch::Fetcher;
 pub use publish::{PublishOutcome, Publisher};

@@ -33,10 +33,28 @@ pub enum ParseError {
     Wordpress(#[from] serde_json::Error),
 }
 
+/// A feed's items and the WebSub hub it announces, if any.
+#[derive(Debug, Clone, Default)]
+pub struct FeedDocument {
+    pub items: Vec<FeedItem>,
+    /// `<link rel="hub">`: where to subscribe for pushes.
+    pub hub: Option<String>,
+    /// `<link rel="self">`: the topic URL to subscribe to.
+    pub topic: Option<String>,
+}
+
 /// Items of an RSS 2.0, RSS 1.0, Atom or JSON feed, oldest first.
 pub fn parse_feed(body: &[u8]) -> Result<Vec<FeedItem>, ParseError> {
+    parse_feed_document(body).map(|document| document.items)
+}
+
+/// A feed's items, oldest first, with its hub and self links.
+pub fn parse_feed_document(body: &[u8]) -> Result<FeedDocument, ParseError> {
     let feed = feed_rs::parser::parse(body)?;
-    Ok(oldest_first(feed.entries.into_iter().take(MAX_ITEMS).filter_map(item_of_entry).collect()))
+    let link = |rel: &str| feed.links.iter().find(|l| l.rel.as_deref() == Some(rel)).map(|l| l.href.trim().to_owned());
+    let (hub, topic) = (link("hub"), link("self"));
+    let items = oldest_first(feed.entries.into_iter().take(MAX_ITEMS).filter_map(item_of_entry).collect());
+    Ok(FeedDocument { items, hub, topic })
 }
 
 fn item_of_entry(entry: Entry) -> Option<FeedItem> {
@@ -170,6 +188,19 @@ mod tests {
         assert_eq!(items[1].title, "Second & newer");
         assert_eq!(items[1].link.as_deref(), Some("https://n.example/2"));
         assert!(items[1].content_html.as_deref().unwrap().contains("<b>body</b>"));
+    }
+
+    #[test]
+    fn a_feed_announces_its_websub_hub_and_topic() {
+        let rss = RSS.replace(
+            "<channel><title>T</title>",
+            "<channel xmlns:atom=\"http://www.w3.org/2005/Atom\"><title>T</title><atom:link rel=\"hub\" href=\"https://hub.example/\"/>\
+             <atom:link rel=\"self\" href=\"https://n.example/feed/\"/>",
+        );
+        let document = parse_feed_document(rss.as_bytes()).unwrap();
+        assert_eq!(document.hub.as_deref(), Some("https://hub.example/"));
+        assert_eq!(document.topic.as_deref(), Some("https://n.example/feed/"));
+        assert_eq!(document.items.len(), 2);
     }
 
     #[test]

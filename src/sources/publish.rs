@@ -67,6 +67,21 @@ pub struct Publisher {
 }
 
 impl Publisher {
+    /// Publishes every item of a primed source that is not known yet, oldest first; returns how
+    /// many were pushed. Polls and WebSub pushes both end here.
+    pub async fn publish_new_items(&self, source: &SourceRecord, items: Vec<FeedItem>) -> anyhow::Result<usize> {
+        let mut published = 0;
+        for item in items {
+            if self.store.is_article_known(&article_of_item(source.id, &item)).await? {
+                continue;
+            }
+            if let PublishOutcome::Published { .. } = self.publish_item(source, item).await? {
+                published += 1;
+            }
+        }
+        Ok(published)
+    }
+
     /// Publishes a new item of a watched source. The summary comes from the feed's full content
     /// when it has prose, else from the article's page, else from the feed's excerpt.
     pub async fn publish_item(&self, source: &SourceRecord, item: FeedItem) -> anyhow::Result<PublishOutcome> {

@@ -9,8 +9,9 @@ use super::{
     Publisher,
     discover::linked_feed,
     fetch::{FetchOutcome, Fetched, Validators},
-    parse::{FeedItem, parse_feed, parse_wordpress, resolve_links, wordpress_posts_url},
+    parse::{FeedDocument, parse_feed_document, parse_wordpress, resolve_links, wordpress_posts_url},
     publish::article_of_item,
+    websub::WebSub,
 };
 use crate::store::{NewArticle, SourceRecord, now_ms};
 
@@ -35,11 +36,17 @@ pub struct PollReport {
 #[derive(Clone)]
 pub struct Watcher {
     publisher: Publisher,
+    websub: Option<WebSub>,
 }
 
 impl Watcher {
     pub fn new(publisher: Publisher) -> Watcher {
-        Watcher { publisher }
+        Watcher { publisher, websub: None }
+    }
+
+    /// Also subscribes at the hub a polled feed announces, when WebSub is enabled.
+    pub fn with_websub(self, websub: Option<WebSub>) -> Watcher {
+        Watcher { websub, ..self }
     }
 
     /// Runs until `stop` turns true.
@@ -124,14 +131,18 @@ impl Watcher {
             }
             FetchOutcome::Fetched(fetched) => fetched,
         };
-        let (mut items, fetched) = match source.kind.as_str() {
-            "wordpress" => (parse_wordpress(&fetched.body)?, fetched),
-            _ => self.feed_items(source, fetched).await?,
+        let (document, fetched) = match source.kind.as_str() {
+            "wordpress" => {
+                (FeedDocument { items: parse_wordpress(&fetched.body)?, ..FeedDocument::default() }, fetched)
+            }
+            _ => self.feed_document(source, fetched).await?,
         };
+        self.subscribe_at_hub(source, &document).await;
+        let mut items = document.items;
         resolve_links(&mut items, &fetched.final_url);
         let mut report = PollReport { items: items.len(), ..PollReport::default() };
         if source.primed {
-            report.published = self.publish_new(source, items).await?;
+            report.published = self.publisher.publish_new_items(source, items).await?;
         } else {
             let backlog: Vec<NewArticle> = items.iter().map(|item| article_of_item(source.id, item)).collect();
             report.backlog = self.publisher.store.record_backlog(source.id, &backlog).await?;
@@ -140,11 +151,11 @@ impl Watcher {
         Ok((report, fetched.validators))
     }
 
-    /// The items of a feed source. When the address serves a page that links to its feed, the
+    /// A feed source's document. When the address serves a page that links to its feed, the
     /// source is pointed at that feed once, and the feed is read instead.
-    async fn feed_items(&self, source: &SourceRecord, fetched: Fetched) -> anyhow::Result<(Vec<FeedItem>, Fetched)> {
-        let not_a_feed = match parse_feed(&fetched.body) {
-            Ok(items) => return Ok((items, fetched)),
+    async fn feed_document(&self, source: &SourceRecord, fetched: Fetched) -> anyhow::Result<(FeedDocument, Fetched)> {
+        let not_a_feed = match parse_feed_document(&fetched.body) {
+            Ok(document) => return Ok((document, fetched)),
             Err(error) => error,
         };
         let Some(feed_url) = linked_feed(&fetched) else { return Err(not_a_feed.into()) };
@@ -156,20 +167,21 @@ impl Watcher {
         );
         self.publisher.store.set_source_feed_url(source.id, &feed_url).await?;
         let feed = self.publisher.fetcher.get_page(&feed_url).await?;
-        Ok((parse_feed(&feed.body)?, feed))
+        Ok((parse_feed_document(&feed.body)?, feed))
     }
 
-    async fn publish_new(&self, source: &SourceRecord, items: Vec<FeedItem>) -> anyhow::Result<usize> {
-        let mut published = 0;
-        for item in items {
-            if self.publisher.store.is_article_known(&article_of_item(source.id, &item)).await? {
-                continue;
-            }
-            if let super::PublishOutcome::Published { .. } = self.publisher.publish_item(source, item).await? {
-                published += 1;
-            }
+    /// Asks the feed's hub to push new items, when the feed has one and WebSub is enabled. A
+    /// hub that fails is logged; polling goes on regardless.
+    async fn subscribe_at_hub(&self, source: &SourceRecord, document: &FeedDocument) {
+        let (Some(websub), Some(hub), Some(topic)) = (&self.websub, &document.hub, &document.topic) else { return };
+        if let Err(error) = websub.ensure_subscribed(source, hub, topic).await {
+            tracing::warn!(
+                source = source.name,
+                hub,
+                error = format!("{error:#}"),
+                "WebSub subscription failed; polling only"
+            );
         }
-        Ok(published)
     }
 }
 

@@ -8,6 +8,7 @@ mod broadcasts;
 mod deliveries;
 mod sources;
 mod subscribers;
+mod websub;
 
 use std::{str::FromStr, time::Duration};
 
@@ -21,6 +22,7 @@ pub use broadcasts::{BroadcastKind, BroadcastProgress, BroadcastStatus, NewBroad
 pub use deliveries::{ClaimedDelivery, DeliveryOutcome, FailedDelivery, OutcomeKind};
 pub use sources::SourceRecord;
 pub use subscribers::{ChatKind, NewSubscriber, SubscribeOutcome};
+pub use websub::WebSubSubscription;
 
 /// A storage failure; callers add context with `anyhow` at the edges.
 pub type StoreResult<T> = Result<T, sqlx::Error>;

@@ -164,6 +164,14 @@ impl Store {
             .await
     }
 
+    /// One enabled source by id.
+    pub async fn enabled_source(&self, id: i64) -> StoreResult<Option<SourceRecord>> {
+        sqlx::query_as(&format!("SELECT {SOURCE_COLUMNS} FROM sources WHERE id = ?1 AND enabled = 1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
     /// Makes a source due at once; false when there is no such enabled source.
     pub async fn poll_source_now(&self, name: &str) -> StoreResult<bool> {
         let result = sqlx::query("UPDATE sources SET next_poll_at = 0 WHERE name = ?1 AND enabled = 1")

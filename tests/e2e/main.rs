@@ -12,3 +12,4 @@ mod hostile;
 mod outcomes;
 mod readers;
 mod sources;
+mod websub;

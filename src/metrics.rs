@@ -28,14 +28,26 @@ struct Inner {
     active_subscribers: Gauge,
     pending_deliveries: Gauge,
     failing_sources: Gauge,
+    source_failures: Family<Labels, Gauge>,
+    source_next_poll: Family<Labels, Gauge>,
 }
 
 /// The gauges' current values, read from the store by the scrape handler.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Snapshot {
     pub active_subscribers: i64,
     pub pending_deliveries: i64,
     pub failing_sources: i64,
+    pub sources: Vec<SourceHealth>,
+}
+
+/// One source's health, as operators watch it.
+#[derive(Debug, Clone, Default)]
+pub struct SourceHealth {
+    pub name: String,
+    pub consecutive_failures: i64,
+    /// Unix seconds.
+    pub next_poll_at: i64,
 }
 
 impl Default for Metrics {
@@ -50,6 +62,8 @@ impl Default for Metrics {
             active_subscribers: Gauge::default(),
             pending_deliveries: Gauge::default(),
             failing_sources: Gauge::default(),
+            source_failures: Family::default(),
+            source_next_poll: Family::default(),
             registry: Registry::default(),
         };
         registry.register("deliveries", "Delivery attempts by outcome", inner.deliveries.clone());
@@ -64,6 +78,16 @@ impl Default for Metrics {
         registry.register("active_subscribers", "Chats receiving pushes", inner.active_subscribers.clone());
         registry.register("pending_deliveries", "Deliveries waiting in the outbox", inner.pending_deliveries.clone());
         registry.register("failing_sources", "Enabled sources whose last poll failed", inner.failing_sources.clone());
+        registry.register(
+            "source_consecutive_failures",
+            "Polls failed in a row, by source",
+            inner.source_failures.clone(),
+        );
+        registry.register(
+            "source_next_poll_timestamp_seconds",
+            "When each source is polled next",
+            inner.source_next_poll.clone(),
+        );
         Metrics { inner: Arc::new(Inner { registry, ..inner }) }
     }
 }
@@ -97,6 +121,14 @@ impl Metrics {
         self.inner.active_subscribers.set(snapshot.active_subscribers);
         self.inner.pending_deliveries.set(snapshot.pending_deliveries);
         self.inner.failing_sources.set(snapshot.failing_sources);
+        // Removed sources must disappear from the exposition, so the families start afresh.
+        self.inner.source_failures.clear();
+        self.inner.source_next_poll.clear();
+        for source in &snapshot.sources {
+            let labels = vec![("source", source.name.clone())];
+            self.inner.source_failures.get_or_create(&labels).set(source.consecutive_failures);
+            self.inner.source_next_poll.get_or_create(&labels).set(source.next_poll_at);
+        }
         let mut text = String::new();
         encode(&mut text, &self.inner.registry).expect("writing to a String cannot fail");
         text
@@ -112,8 +144,11 @@ mod tests {
         let metrics = Metrics::default();
         metrics.delivery("sent");
         metrics.delivery("sent");
-        let text = metrics.render(Snapshot { active_subscribers: 3, ..Snapshot::default() });
+        let source = SourceHealth { name: "sp".into(), consecutive_failures: 2, next_poll_at: 1_700_000_000 };
+        let text = metrics.render(Snapshot { active_subscribers: 3, sources: vec![source], ..Snapshot::default() });
         assert!(text.contains("kabar_deliveries_total{outcome=\"sent\"} 2"), "{text}");
         assert!(text.contains("kabar_active_subscribers 3"), "{text}");
+        assert!(text.contains("kabar_source_consecutive_failures{source=\"sp\"} 2"), "{text}");
+        assert!(text.contains("kabar_source_next_poll_timestamp_seconds{source=\"sp\"} 1700000000"), "{text}");
     }
 }

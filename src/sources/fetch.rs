@@ -29,14 +29,28 @@ pub struct Fetched {
 impl Fetched {
     /// The body as text, decoded with the charset the server named (UTF-8 otherwise).
     pub fn text(&self) -> String {
-        let charset = self
-            .content_type
-            .as_deref()
-            .and_then(|ct| ct.split(';').find_map(|part| part.trim().strip_prefix("charset=")))
-            .map(|c| c.trim_matches('"'));
-        let encoding =
-            charset.and_then(|c| encoding_rs::Encoding::for_label(c.as_bytes())).unwrap_or(encoding_rs::UTF_8);
-        encoding.decode(&self.body).0.into_owned()
+        self.charset().unwrap_or(encoding_rs::UTF_8).decode(&self.body).0.into_owned()
+    }
+
+    /// The body as a feed parser should see it: as sent when the XML declares its own encoding
+    /// or the server named none, else transcoded to UTF-8 from the server's charset (old CMSs
+    /// send Windows-1252 with only a Content-Type header to say so).
+    pub fn feed_body(&self) -> std::borrow::Cow<'_, [u8]> {
+        let prolog = &self.body[..self.body.len().min(256)];
+        let declares_encoding =
+            prolog.starts_with(b"<?xml") && prolog.windows(9).any(|w| w.eq_ignore_ascii_case(b"encoding="));
+        match self.charset() {
+            Some(encoding) if encoding != encoding_rs::UTF_8 && !declares_encoding => {
+                std::borrow::Cow::Owned(encoding.decode(&self.body).0.into_owned().into_bytes())
+            }
+            _ => std::borrow::Cow::Borrowed(&self.body),
+        }
+    }
+
+    fn charset(&self) -> Option<&'static encoding_rs::Encoding> {
+        let content_type = self.content_type.as_deref()?;
+        let label = content_type.split(';').find_map(|part| part.trim().strip_prefix("charset="))?;
+        encoding_rs::Encoding::for_label(label.trim_matches('"').as_bytes())
     }
 }
 

@@ -13,7 +13,10 @@ use super::{
     publish::article_of_item,
     websub::WebSub,
 };
-use crate::store::{NewArticle, SourceRecord, now_ms};
+use crate::{
+    store::{NewArticle, SourceRecord, now_ms},
+    telemetry::describe_error,
+};
 
 /// How often the watcher looks for due sources.
 const TICK: Duration = Duration::from_secs(1);
@@ -104,12 +107,12 @@ impl Watcher {
                     interval_ms.saturating_mul(1 << source.consecutive_failures.clamp(0, 12)).min(MAX_BACKOFF_MS);
                 tracing::warn!(
                     source = source.name,
-                    error = format!("{error:#}"),
+                    error = describe_error(&error),
                     retry_in_secs = backoff / 1000,
                     "poll failed"
                 );
                 if let Err(error) =
-                    store.record_poll_failure(source.id, &format!("{error:#}"), now_ms() + backoff).await
+                    store.record_poll_failure(source.id, &describe_error(&error), now_ms() + backoff).await
                 {
                     tracing::error!(%error, source = source.name, "cannot record a failed poll");
                 }
@@ -154,7 +157,7 @@ impl Watcher {
     /// A feed source's document. When the address serves a page that links to its feed, the
     /// source is pointed at that feed once, and the feed is read instead.
     async fn feed_document(&self, source: &SourceRecord, fetched: Fetched) -> anyhow::Result<(FeedDocument, Fetched)> {
-        let not_a_feed = match parse_feed_document(&fetched.body) {
+        let not_a_feed = match parse_feed_document(&fetched.feed_body()) {
             Ok(document) => return Ok((document, fetched)),
             Err(error) => error,
         };
@@ -167,7 +170,7 @@ impl Watcher {
         );
         self.publisher.store.set_source_feed_url(source.id, &feed_url).await?;
         let feed = self.publisher.fetcher.get_page(&feed_url).await?;
-        Ok((parse_feed_document(&feed.body)?, feed))
+        Ok((parse_feed_document(&feed.feed_body())?, feed))
     }
 
     /// Asks the feed's hub to push new items, when the feed has one and WebSub is enabled. A
@@ -178,7 +181,7 @@ impl Watcher {
             tracing::warn!(
                 source = source.name,
                 hub,
-                error = format!("{error:#}"),
+                error = describe_error(&error),
                 "WebSub subscription failed; polling only"
             );
         }

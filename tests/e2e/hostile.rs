@@ -28,6 +28,16 @@ fn latin1_feed() -> Vec<u8> {
     text.chars().map(|c| c as u32 as u8).collect()
 }
 
+/// Windows-1252 with only the Content-Type header to say so: no XML declaration.
+fn cp1252_feed() -> Vec<u8> {
+    let mut feed =
+        b"<rss version=\"2.0\"><channel><title>T</title><item><title>Harga naik \x96 kata \x93pejabat\x94</title>\
+        <link>https://cp.example/1</link><guid>c1</guid></item></channel></rss>"
+            .to_vec();
+    feed.shrink_to_fit();
+    feed
+}
+
 /// A body that never ends: a byte every half second.
 fn endless_trickle() -> Body {
     let stream = futures_util::stream::unfold((), |()| async {
@@ -60,7 +70,11 @@ async fn hostile_site() -> String {
         .route("/loop", get(|| async { Redirect::temporary("/loop") }))
         .route("/missing", get(|| async { StatusCode::NOT_FOUND }))
         .route("/broken", get(|| async { StatusCode::INTERNAL_SERVER_ERROR.into_response() }))
-        .route("/latin1", get(|| async { ([(header::CONTENT_TYPE, "application/rss+xml")], latin1_feed()) }));
+        .route("/latin1", get(|| async { ([(header::CONTENT_TYPE, "application/rss+xml")], latin1_feed()) }))
+        .route(
+            "/cp1252",
+            get(|| async { ([(header::CONTENT_TYPE, "application/rss+xml; charset=windows-1252")], cp1252_feed()) }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -147,4 +161,15 @@ async fn a_feed_in_iso_8859_1_is_decoded() {
     let source = app.store.source("latin").await.unwrap().unwrap();
     let articles = app.store.articles_of_source(source.id, 5).await.unwrap();
     assert_eq!(articles[0].title, "Kafe di Jakarta: café au lait à la carte");
+}
+
+#[tokio::test]
+async fn a_feed_whose_charset_only_the_server_names_is_decoded() {
+    let app = spawn_app().await;
+    let site = hostile_site().await;
+    watch(&app, "cp", format!("{site}/cp1252")).await;
+    assert_eq!(last_error(&app, "cp").await, "");
+    let source = app.store.source("cp").await.unwrap().unwrap();
+    let articles = app.store.articles_of_source(source.id, 5).await.unwrap();
+    assert_eq!(articles[0].title, "Harga naik – kata “pejabat”");
 }

@@ -5,15 +5,12 @@
 use std::{
     future::Future,
     net::SocketAddr,
-    sync::{
-        Arc,
-        atomic::{AtomicBool, Ordering},
-    },
+    sync::{Arc, atomic::AtomicBool},
     time::Duration,
 };
 
 use anyhow::Context;
-use teloxide::{dispatching::Dispatcher, error_handlers::LoggingErrorHandler, prelude::*, update_listeners::Polling};
+use teloxide::prelude::*;
 use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 
 use crate::{
@@ -28,8 +25,6 @@ use crate::{
     telegram::{self, BotContext, Editors, TelegramTransport},
 };
 
-/// How long the bot waits between attempts to reach the Bot API at start.
-const BOT_RETRY: Duration = Duration::from_secs(5);
 /// How long a stopping application waits for each part before leaving it behind.
 const STOP_GRACE: Duration = Duration::from_secs(15);
 /// How often idle chats are dropped from the pacer's memory.
@@ -120,7 +115,7 @@ impl Application {
             engine: self.engine.clone(),
             editors: Editors::new(&self.settings.editors.user_ids),
         });
-        let bot = tokio::spawn(run_bot(
+        let bot = tokio::spawn(telegram::polling::run(
             self.bot,
             context,
             self.settings.telegram.poll_timeout_secs,
@@ -188,60 +183,4 @@ async fn forget_idle_chats(pacer: Arc<Pacer>, mut stop: watch::Receiver<bool>) {
             () = stopped(&mut stop) => return,
         }
     }
-}
-
-/// Reaches the Bot API (retrying while it is unreachable), registers the command menu, then
-/// long-polls for updates until stopped.
-async fn run_bot(
-    bot: Bot,
-    context: Arc<BotContext>,
-    poll_timeout_secs: u32,
-    running: Arc<AtomicBool>,
-    mut stop: watch::Receiver<bool>,
-) {
-    loop {
-        tokio::select! {
-            me = bot.get_me() => match me {
-                Ok(me) => {
-                    tracing::info!(username = me.username(), "connected to the Bot API");
-                    break;
-                }
-                Err(error) => tracing::warn!(%error, retry_in = ?BOT_RETRY, "cannot reach the Bot API"),
-            },
-            () = stopped(&mut stop) => return,
-        }
-        tokio::select! {
-            () = tokio::time::sleep(BOT_RETRY) => {}
-            () = stopped(&mut stop) => return,
-        }
-    }
-    if let Err(error) = telegram::register_commands(&bot).await {
-        tracing::warn!(%error, "cannot register the command menu");
-    }
-    let listener = Polling::builder(bot.clone())
-        .timeout(Duration::from_secs(u64::from(poll_timeout_secs)))
-        .delete_webhook()
-        .await
-        .build();
-    let mut dispatcher = Dispatcher::builder(bot, telegram::schema())
-        .dependencies(dptree::deps![context])
-        .error_handler(LoggingErrorHandler::with_custom_text("a chat update failed"))
-        .build();
-    let token = dispatcher.shutdown_token();
-    tokio::spawn(async move {
-        stopped(&mut stop).await;
-        // The dispatcher refuses to stop before it has started; ask until it listens.
-        loop {
-            match token.shutdown() {
-                Ok(done) => return done.await,
-                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-            }
-        }
-    });
-    running.store(true, Ordering::Relaxed);
-    let listener_errors = LoggingErrorHandler::with_custom_text("getUpdates failed");
-    if let Err(error) = dispatcher.try_dispatch_with_listener(listener, listener_errors).await {
-        tracing::error!(%error, "the bot stopped");
-    }
-    running.store(false, Ordering::Relaxed);
 }

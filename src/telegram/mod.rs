@@ -5,9 +5,11 @@
 //! - [`commands`]: the command enum, the handler tree ([`schema`]) and its dependencies.
 //! - [`readers`]: `/start`, `/stop`, `/help`, and leaving when a reader blocks the bot.
 //! - [`editors`]: `/breaking` with its preview and confirmation buttons.
+//! - [`polling`]: running the bot, and starting it again when it fails.
 
 pub mod commands;
 pub mod editors;
+pub mod polling;
 pub mod readers;
 pub mod transport;
 

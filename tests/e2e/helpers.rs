@@ -40,8 +40,14 @@ pub async fn spawn_app() -> TestApp {
 
 /// Like [`spawn_app`], with settings changed by `customize` first.
 pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_after(|_| {}, customize).await
+}
+
+/// Like [`spawn_app_with`], with the sandbox prepared by `prepare` before kabar starts.
+pub async fn spawn_app_after(prepare: impl FnOnce(&Sandbox), customize: impl FnOnce(&mut Settings)) -> TestApp {
     kabar::telemetry::init("warn");
     let sandbox = Sandbox::start(SandboxConfig::default()).expect("the sandbox starts");
+    prepare(&sandbox);
     let site = NewsSite::start().await.expect("the news site starts");
     let database = tempfile::tempdir().expect("a scratch directory");
     let mut settings = sandbox_settings(&sandbox, &database.path().join("kabar.db"));

@@ -55,3 +55,14 @@ async fn the_command_menu_is_registered_in_both_languages() {
     let english = app.sandbox.my_commands("default", "");
     assert!(english.iter().any(|c| c.command == "start"), "{english:?}");
 }
+
+#[tokio::test]
+async fn the_bot_comes_up_after_the_bot_api_failed_at_start() {
+    let app = crate::helpers::spawn_app_after(
+        |sandbox| sandbox.inject_fault_on("getMe", tg_sandbox::Fault::BadGateway, 1),
+        |_| {},
+    )
+    .await;
+    let reply = app.reader_starts(106, "Budi", "id").await;
+    assert!(reply.plain_text.unwrap().contains("berlangganan"));
+}

@@ -64,7 +64,7 @@ impl Application {
         let renderer = Arc::new(renderer);
         let publisher = Publisher {
             store: store.clone(),
-            fetcher: Fetcher::default(),
+            fetcher: Fetcher::new(settings.fetch.guard()),
             summarizer: Arc::new(summarizer),
             renderer: renderer.clone(),
             engine: engine.clone(),
@@ -101,7 +101,12 @@ impl Application {
             let (engine, stop) = (self.engine.clone(), stop_rx.clone());
             async move { engine.run(stop).await }
         });
-        let websub = self.settings.http.public_url.clone().map(|url| WebSub::new(self.store.clone(), url));
+        let websub = self
+            .settings
+            .http
+            .public_url
+            .clone()
+            .map(|url| WebSub::new(self.store.clone(), url, self.settings.fetch.guard()));
         let watcher = tokio::spawn({
             let (watcher, stop) = (Watcher::new(self.publisher.clone()).with_websub(websub), stop_rx.clone());
             async move { watcher.run(stop).await }

@@ -25,6 +25,7 @@ pub struct Settings {
     pub editors: EditorSettings,
     pub summary: SummarySettings,
     pub templates: TemplateSettings,
+    pub fetch: FetchSettings,
     pub delivery: DeliverySettings,
     pub sources: Vec<SourceSettings>,
 }
@@ -137,6 +138,28 @@ pub struct SummarySettings {
 impl Default for SummarySettings {
     fn default() -> Self {
         Self { max_chars: 300, keep_dateline: false, rules_file: None }
+    }
+}
+
+/// `[fetch]`: what kabar may reach when it fetches feeds, pages and hubs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FetchSettings {
+    /// Fetch from loopback and private addresses (127/8, 10/8, 172.16/12, 192.168/16, fc00::/7).
+    /// Link-local addresses, where cloud metadata services live, are refused whatever this says.
+    pub allow_private_addresses: bool,
+}
+
+impl Default for FetchSettings {
+    fn default() -> Self {
+        Self { allow_private_addresses: true }
+    }
+}
+
+impl FetchSettings {
+    /// The address policy these settings ask for.
+    pub fn guard(&self) -> crate::sources::guard::AddressGuard {
+        crate::sources::guard::AddressGuard { allow_private: self.allow_private_addresses }
     }
 }
 

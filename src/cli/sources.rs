@@ -64,8 +64,9 @@ impl From<KindArg> for SourceKind {
 
 impl SourcesArgs {
     pub async fn execute(self) -> anyhow::Result<()> {
-        let store = open_store(&self.config.load()?).await?;
-        let fetcher = Fetcher::default();
+        let settings = self.config.load()?;
+        let store = open_store(&settings).await?;
+        let fetcher = Fetcher::new(settings.fetch.guard());
         match self.action {
             SourcesAction::Add { name, url, kind, interval } => {
                 let request = SourceRequest { name, url, kind: kind.into(), poll_interval_secs: interval };

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use reqwest::{StatusCode, header};
 
+use super::guard::{AddressGuard, guarded_client};
+
 /// Bodies are counted while they are read, whatever Content-Length claims.
 pub const MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
@@ -61,6 +63,8 @@ pub enum FetchError {
     Status(StatusCode),
     #[error("the body is larger than {} MiB", MAX_BODY_BYTES / 1024 / 1024)]
     TooLarge,
+    #[error("refused: {0}")]
+    Refused(String),
     #[error("request failed: {0}")]
     Request(#[from] reqwest::Error),
 }
@@ -69,18 +73,13 @@ pub enum FetchError {
 #[derive(Debug, Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
+    guard: AddressGuard,
 }
 
 impl Default for Fetcher {
+    /// A fetcher with the default address policy (see [`crate::config::FetchSettings`]).
     fn default() -> Self {
-        let client = reqwest::Client::builder()
-            .user_agent(concat!("kabar/", env!("CARGO_PKG_VERSION"), " (news broadcast bot)"))
-            .timeout(REQUEST_TIMEOUT)
-            .connect_timeout(CONNECT_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
-            .build()
-            .expect("the HTTP client builds");
-        Fetcher { client }
+        Fetcher::new(AddressGuard { allow_private: true })
     }
 }
 
@@ -92,8 +91,22 @@ pub enum FetchOutcome {
 }
 
 impl Fetcher {
+    /// A fetcher that reaches only the addresses `guard` allows.
+    pub fn new(guard: AddressGuard) -> Fetcher {
+        let client = guarded_client(guard, MAX_REDIRECTS)
+            .user_agent(concat!("kabar/", env!("CARGO_PKG_VERSION"), " (news broadcast bot)"))
+            .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .build()
+            .expect("the HTTP client builds");
+        Fetcher { client, guard }
+    }
+
     /// GET `url`, conditional on `validators` when given.
     pub async fn get(&self, url: &str, validators: &Validators) -> Result<FetchOutcome, FetchError> {
+        if let Some(refusal) = url::Url::parse(url).ok().and_then(|u| self.guard.refusal_for_url(&u)) {
+            return Err(FetchError::Refused(refusal));
+        }
         let mut request = self.client.get(url);
         if let Some(etag) = &validators.etag {
             request = request.header(header::IF_NONE_MATCH, etag);

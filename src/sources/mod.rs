@@ -1,6 +1,7 @@
 //! Where stories come from: watched feeds and WordPress sites, and the CMS's "on publish" hook.
 //!
-//! - [`fetch`]: HTTP GET with caps (body size, time, redirects) and conditional requests.
+//! - [`fetch`]: HTTP GET with caps (body size, time, redirects) and conditional requests;
+//!   [`guard`]: the addresses it may reach.
 //! - [`parse`]: feeds (feed-rs) and WordPress REST answers into [`parse::FeedItem`]s.
 //! - [`canonical`]: the URL a story is known by, whatever tracking junk it carries.
 //! - [`discover`]: the feed behind a page's address; [`opml`]: subscription lists in and out.
@@ -12,6 +13,7 @@
 pub mod canonical;
 pub mod discover;
 pub mod fetch;
+pub mod guard;
 pub mod opml;
 pub mod parse;
 pub mod publish;

@@ -5,6 +5,7 @@
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 
+use super::guard::{AddressGuard, guarded_client};
 use crate::store::{SourceRecord, Store, now_ms};
 
 /// Subscriptions are asked for this long and renewed when less than a day is left.
@@ -19,15 +20,17 @@ pub struct WebSub {
     store: Store,
     client: reqwest::Client,
     public_url: url::Url,
+    guard: AddressGuard,
 }
 
 impl WebSub {
-    pub fn new(store: Store, public_url: url::Url) -> WebSub {
-        let client = reqwest::Client::builder()
+    /// Hubs are named by feeds, so they are reached under the same address `guard` as feeds.
+    pub fn new(store: Store, public_url: url::Url, guard: AddressGuard) -> WebSub {
+        let client = guarded_client(guard, 5)
             .timeout(std::time::Duration::from_secs(15))
             .build()
             .expect("the HTTP client builds");
-        WebSub { store, client, public_url }
+        WebSub { store, client, public_url, guard }
     }
 
     /// Where the hub calls back for `source_id`.
@@ -62,7 +65,11 @@ impl WebSub {
             ("hub.secret", secret.as_str()),
             ("hub.lease_seconds", lease.as_str()),
         ];
-        let response = self.client.post(hub).form(&form).send().await?;
+        let hub_url = url::Url::parse(hub)?;
+        if let Some(refusal) = AddressGuard::refusal_for_url(&self.guard, &hub_url) {
+            anyhow::bail!("refused: {refusal}");
+        }
+        let response = self.client.post(hub_url).form(&form).send().await?;
         anyhow::ensure!(response.status().is_success(), "the hub {hub} answered {}", response.status());
         tracing::info!(source = source.name, hub, topic, "WebSub subscription requested");
         Ok(())

@@ -68,6 +68,7 @@ async fn hostile_site() -> String {
         .route("/huge", get(|| async { Response::new(oversized_without_length()) }))
         .route("/slow", get(|| async { Response::new(endless_trickle()) }))
         .route("/loop", get(|| async { Redirect::temporary("/loop") }))
+        .route("/to-metadata", get(|| async { Redirect::temporary("http://169.254.169.254/latest/meta-data/") }))
         .route("/missing", get(|| async { StatusCode::NOT_FOUND }))
         .route("/broken", get(|| async { StatusCode::INTERNAL_SERVER_ERROR.into_response() }))
         .route("/latin1", get(|| async { ([(header::CONTENT_TYPE, "application/rss+xml")], latin1_feed()) }))
@@ -172,4 +173,31 @@ async fn a_feed_whose_charset_only_the_server_names_is_decoded() {
     let source = app.store.source("cp").await.unwrap().unwrap();
     let articles = app.store.articles_of_source(source.id, 5).await.unwrap();
     assert_eq!(articles[0].title, "Harga naik – kata “pejabat”");
+}
+
+#[tokio::test]
+async fn the_cloud_metadata_address_is_refused_directly_and_through_a_redirect() {
+    let app = spawn_app().await;
+    let site = hostile_site().await;
+    watch(&app, "metadata", "http://169.254.169.254/latest/meta-data/".into()).await;
+    watch(&app, "detour", format!("{site}/to-metadata")).await;
+    for name in ["metadata", "detour"] {
+        let error = last_error(&app, name).await;
+        assert!(error.contains("refused") && error.contains("link-local"), "{name}: {error:?}");
+    }
+}
+
+#[tokio::test]
+async fn private_addresses_are_refused_when_the_operator_says_so() {
+    let app = crate::helpers::spawn_app_with(|settings| settings.fetch.allow_private_addresses = false).await;
+    let error = last_error(&app, crate::helpers::SOURCE).await;
+    assert!(error.contains("refused") && error.contains("private"), "{error:?}");
+    let page = app.site.publish(
+        "Dari jaringan dalam",
+        "JAKARTA – Alamat di jaringan dalam tidak boleh diambil bila operator melarangnya.",
+    );
+    let (status, answer) =
+        app.api(reqwest::Method::POST, "/api/articles", Some(serde_json::json!({"url": page}))).await;
+    assert_eq!(status, 502, "{answer}");
+    assert!(answer["error"].as_str().unwrap().contains("refused"), "{answer}");
 }

@@ -1,0 +1,137 @@
+//! Which addresses kabar may fetch from. A feed URL, a page link or a redirect must never make
+//! kabar reach inside the machine or its network (cloud metadata services live at link-local
+//! addresses), so every DNS answer, every IP literal and every redirect hop is checked.
+
+use std::{
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+};
+
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+
+/// The address policy of kabar's fetches.
+#[derive(Debug, Clone, Copy)]
+pub struct AddressGuard {
+    /// Loopback and private ranges (10/8, 172.16/12, 192.168/16, fc00::/7, 127/8, ::1).
+    pub allow_private: bool,
+}
+
+impl AddressGuard {
+    /// Why `ip` may not be fetched from, or None when it may.
+    pub fn refusal(&self, ip: IpAddr) -> Option<&'static str> {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+            v4 => v4,
+        };
+        if ip.is_unspecified() || ip.is_multicast() || is_link_local(ip) || ip == IpAddr::from([255, 255, 255, 255]) {
+            return Some("a link-local, multicast or unspecified address");
+        }
+        if !self.allow_private && (ip.is_loopback() || is_private(ip)) {
+            return Some("a private or loopback address (set fetch.allow_private_addresses to allow it)");
+        }
+        None
+    }
+
+    /// The refusal for a URL whose host is an IP literal; names are checked when resolved.
+    pub fn refusal_for_url(&self, url: &url::Url) -> Option<String> {
+        let ip = match url.host()? {
+            url::Host::Ipv4(v4) => IpAddr::V4(v4),
+            url::Host::Ipv6(v6) => IpAddr::V6(v6),
+            url::Host::Domain(_) => return None,
+        };
+        self.refusal(ip).map(|why| format!("{url} is {why}"))
+    }
+}
+
+fn is_link_local(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_link_local(),
+        IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) == 0xfe80,
+    }
+}
+
+fn is_private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_private() || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64,
+        IpAddr::V6(v6) => (v6.segments()[0] & 0xfe00) == 0xfc00,
+    }
+}
+
+/// A DNS resolver that drops the answers the guard refuses, so a name pointing inside the
+/// network fails to connect instead of being fetched.
+#[derive(Debug)]
+pub struct GuardedResolver {
+    pub guard: AddressGuard,
+}
+
+impl Resolve for GuardedResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let guard = self.guard;
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            let resolved: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let allowed: Vec<SocketAddr> =
+                resolved.iter().copied().filter(|addr| guard.refusal(addr.ip()).is_none()).collect();
+            if allowed.is_empty() {
+                let why = resolved.first().and_then(|addr| guard.refusal(addr.ip())).unwrap_or("unresolvable");
+                return Err(format!("refused: {host} resolves to {why}").into());
+            }
+            Ok(Box::new(allowed.into_iter()) as Addrs)
+        })
+    }
+}
+
+/// An HTTP client builder that holds to `guard` on every connection and every redirect hop,
+/// following at most `max_redirects`. Everything kabar fetches from the outside uses it.
+pub fn guarded_client(guard: AddressGuard, max_redirects: usize) -> reqwest::ClientBuilder {
+    let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() >= max_redirects {
+            attempt.error(format!("too many redirects (more than {max_redirects})"))
+        } else if let Some(refusal) = guard.refusal_for_url(attempt.url()) {
+            attempt.error(format!("refused: {refusal}"))
+        } else {
+            attempt.follow()
+        }
+    });
+    reqwest::Client::builder().dns_resolver(Arc::new(GuardedResolver { guard })).redirect(redirects)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STRICT: AddressGuard = AddressGuard { allow_private: false };
+    const LOCAL_TESTING: AddressGuard = AddressGuard { allow_private: true };
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn link_local_and_metadata_addresses_are_always_refused() {
+        for address in ["169.254.169.254", "fe80::1", "0.0.0.0", "::", "224.0.0.1", "::ffff:169.254.169.254"] {
+            assert!(LOCAL_TESTING.refusal(ip(address)).is_some(), "{address}");
+        }
+    }
+
+    #[test]
+    fn private_and_loopback_addresses_are_refused_unless_allowed() {
+        for address in ["127.0.0.1", "10.1.2.3", "172.16.0.9", "192.168.1.1", "::1", "fd00::1", "100.64.0.1"] {
+            assert!(STRICT.refusal(ip(address)).is_some(), "{address}");
+            assert!(LOCAL_TESTING.refusal(ip(address)).is_none(), "{address}");
+        }
+    }
+
+    #[test]
+    fn public_addresses_are_fetched() {
+        assert!(STRICT.refusal(ip("93.184.216.34")).is_none());
+        assert!(STRICT.refusal(ip("2606:2800:220:1::1")).is_none());
+    }
+
+    #[test]
+    fn an_ip_literal_in_a_url_is_checked_before_any_request() {
+        let url = url::Url::parse("http://169.254.169.254/latest/meta-data/").unwrap();
+        assert!(LOCAL_TESTING.refusal_for_url(&url).is_some());
+        assert!(LOCAL_TESTING.refusal_for_url(&url::Url::parse("https://news.example/feed").unwrap()).is_none());
+    }
+}

@@ -11,6 +11,8 @@ COPY src src
 COPY migrations migrations
 COPY templates templates
 COPY locales locales
+# Cargo.toml declares the benchmarks, so cargo needs their files to read the manifest.
+COPY benches benches
 RUN cargo build --release --locked --bin kabar && strip target/release/kabar
 
 FROM debian:bookworm-slim

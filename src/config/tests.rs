@@ -1,0 +1,119 @@
+//! Config errors name their key; the environment layers over the file.
+use super::*;
+
+fn load(text: &str, env: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+    let env: Vec<_> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    Settings::from_toml_and_env(text, "test.toml", &env)
+}
+
+fn error_of(text: &str, env: &[(&str, &str)]) -> String {
+    load(text, env).expect_err("the config should be refused").to_string()
+}
+
+#[test]
+fn an_empty_file_gives_telegrams_published_limits() {
+    let settings = load("", &[]).unwrap();
+    assert_eq!(settings.limits, Limits { global_per_sec: 30, per_chat_per_sec: 1, group_per_min: 20 });
+    assert_eq!(settings.database.url, "sqlite://kabar.db");
+    assert_eq!(settings.telegram.api_url.as_str(), "https://api.telegram.org/");
+}
+
+#[test]
+fn the_contract_example_file_loads() {
+    let text = include_str!("../../kabar.example.toml");
+    let settings = load(text, &[]).unwrap();
+    assert_eq!(settings.sources.len(), 1);
+    assert_eq!(settings.sources[0].kind, SourceKind::Feed);
+    assert_eq!(settings.editors.user_ids, vec![11111111]);
+}
+
+#[test]
+fn an_unknown_key_is_named_in_the_error() {
+    let message = error_of("[limits]\nglobal_per_second = 5\n", &[]);
+    assert!(message.contains("limits"), "{message}");
+    assert!(message.contains("global_per_second"), "{message}");
+}
+
+#[test]
+fn an_unknown_section_is_named_in_the_error() {
+    assert!(error_of("[telegarm]\ntoken = \"x\"\n", &[]).contains("telegarm"));
+}
+
+#[test]
+fn a_value_of_the_wrong_type_names_its_key() {
+    let message = error_of("[limits]\nglobal_per_sec = \"fast\"\n", &[]);
+    assert!(message.contains("limits.global_per_sec"), "{message}");
+}
+
+#[test]
+fn a_zero_limit_is_refused_by_name() {
+    assert!(error_of("[limits]\nper_chat_per_sec = 0\n", &[]).contains("limits.per_chat_per_sec"));
+}
+
+#[test]
+fn a_source_with_a_bad_url_names_its_index_and_key() {
+    let message = error_of("[[sources]]\nname = \"a\"\nurl = \"not a url\"\n", &[]);
+    assert!(message.contains("sources[0].url"), "{message}");
+}
+
+#[test]
+fn a_source_kind_other_than_feed_or_wordpress_is_refused() {
+    let message = error_of("[[sources]]\nname = \"a\"\nurl = \"https://x.org/\"\nkind = \"gopher\"\n", &[]);
+    assert!(message.contains("sources[0].kind"), "{message}");
+}
+
+#[test]
+fn two_sources_with_one_name_are_refused() {
+    let source = "[[sources]]\nname = \"a\"\nurl = \"https://x.org/feed\"\n";
+    assert!(error_of(&format!("{source}{source}"), &[]).contains("sources[1].name"));
+}
+
+#[test]
+fn a_bad_listen_address_is_named() {
+    assert!(error_of("[http]\nlisten = \"everywhere\"\n", &[]).contains("http.listen"));
+}
+
+#[test]
+fn kabar_environment_variables_override_the_file() {
+    let settings = load("[limits]\nglobal_per_sec = 30\n", &[("KABAR_LIMITS__GLOBAL_PER_SEC", "25")]).unwrap();
+    assert_eq!(settings.limits.global_per_sec, 25);
+}
+
+#[test]
+fn an_environment_variable_for_an_unknown_key_is_named() {
+    let message = error_of("", &[("KABAR_LIMITS__BURST", "5")]);
+    assert!(message.contains("burst"), "{message}");
+}
+
+#[test]
+fn an_all_digit_admin_token_from_the_environment_stays_text() {
+    let settings = load("", &[("KABAR_HTTP__ADMIN_TOKEN", "1234567890123456")]).unwrap();
+    assert_eq!(settings.http.admin_token.as_deref(), Some("1234567890123456"));
+}
+
+#[test]
+fn teloxide_variables_win_over_the_file() {
+    let text = "[telegram]\ntoken = \"1:file\"\napi_url = \"https://file.example\"\n";
+    let env = [("TELOXIDE_TOKEN", "2:env"), ("TELOXIDE_API_URL", "http://127.0.0.1:9/")];
+    let settings = load(text, &env).unwrap();
+    assert_eq!(settings.telegram.token.as_deref(), Some("2:env"));
+    assert_eq!(settings.telegram.api_url.as_str(), "http://127.0.0.1:9/");
+}
+
+#[test]
+fn the_admin_token_variable_wins_over_the_file() {
+    let text = "[http]\nadmin_token = \"file-token-long-enough\"\n";
+    let settings = load(text, &[("KABAR_ADMIN_TOKEN", "env-token-long-enough")]).unwrap();
+    assert_eq!(settings.http.admin_token.as_deref(), Some("env-token-long-enough"));
+}
+
+#[test]
+fn a_string_value_from_the_environment_stays_a_string() {
+    let settings = load("", &[("KABAR_DATABASE__URL", "sqlite://other.db")]).unwrap();
+    assert_eq!(settings.database.url, "sqlite://other.db");
+}
+
+#[test]
+fn broken_toml_is_reported_with_the_file_name() {
+    assert!(error_of("[limits\n", &[]).contains("test.toml"));
+}

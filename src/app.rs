@@ -20,6 +20,7 @@ use crate::{
     http::{self, HttpState},
     metrics::Metrics,
     render::Renderer,
+    shutdown::stopped,
     sources::{Fetcher, Publisher, Watcher, websub::WebSub},
     store::Store,
     telegram::{self, BotContext, Editors, TelegramTransport},
@@ -174,11 +175,6 @@ async fn serve_http(listener: TcpListener, state: HttpState, mut stop: watch::Re
     if let Err(error) = axum::serve(listener, app).with_graceful_shutdown(stopping).await {
         tracing::error!(%error, "the HTTP server failed");
     }
-}
-
-/// Resolves once the stop flag is raised (or its sender is gone).
-async fn stopped(stop: &mut watch::Receiver<bool>) {
-    let _ = stop.wait_for(|stopped| *stopped).await;
 }
 
 async fn forget_idle_chats(pacer: Arc<Pacer>, mut stop: watch::Receiver<bool>) {

@@ -33,6 +33,7 @@ pub mod http;
 pub mod locale;
 pub mod metrics;
 pub mod render;
+pub mod shutdown;
 pub mod sources;
 pub mod store;
 pub mod telegram;

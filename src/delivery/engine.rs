@@ -19,6 +19,7 @@ use super::{Admission, OutgoingMessage, Pacer, SendFailure, Transport};
 use crate::{
     config::DeliverySettings,
     metrics::Metrics,
+    shutdown::stopped,
     store::{ClaimedDelivery, DeliveryOutcome, OutcomeKind, Store, now_ms},
 };
 
@@ -152,7 +153,7 @@ impl Inner {
         }
         let admission = tokio::select! {
             admission = self.pacer.try_admit(delivery.chat_id, delivery.chat_kind().is_group(), delivery.priority()) => admission,
-            _ = stop.wait_for(|stopped| *stopped) => return OutcomeKind::Deferred { due_at: now_ms() },
+            () = stopped(stop) => return OutcomeKind::Deferred { due_at: now_ms() },
         };
         if let Admission::NotBefore(when) = admission {
             return OutcomeKind::Deferred { due_at: unix_ms_at(when) };

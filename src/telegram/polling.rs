@@ -13,6 +13,7 @@ use teloxide::{dispatching::Dispatcher, error_handlers::LoggingErrorHandler, pre
 use tokio::sync::watch;
 
 use super::{BotContext, register_commands, schema};
+use crate::shutdown::stopped;
 
 /// How long the bot waits before trying the Bot API again.
 const RETRY: Duration = Duration::from_secs(5);
@@ -110,9 +111,4 @@ async fn dispatch_until_stopped(
             }
         }
     }
-}
-
-/// Resolves once the stop flag is raised (or its sender is gone).
-async fn stopped(stop: &mut watch::Receiver<bool>) {
-    let _ = stop.wait_for(|stopped| *stopped).await;
 }

@@ -98,6 +98,12 @@ async fn last_error(app: &TestApp, name: &str) -> String {
     app.store.source(name).await.unwrap().unwrap().last_error.unwrap_or_default()
 }
 
+/// The titles recorded from source `name`, newest first.
+async fn titles_of(app: &TestApp, name: &str) -> Vec<String> {
+    let source = app.store.source(name).await.unwrap().expect("the source exists");
+    app.store.articles_of_source(source.id, 5).await.unwrap().into_iter().map(|a| a.title).collect()
+}
+
 #[tokio::test]
 async fn each_broken_source_fails_alone_with_a_clear_error() {
     let app = spawn_app().await;
@@ -133,14 +139,7 @@ async fn an_entity_bomb_neither_hangs_nor_explodes() {
     let site = hostile_site().await;
     watch(&app, "bomb", format!("{site}/bomb")).await;
     last_error(&app, "bomb").await;
-    let titles: Vec<String> = app
-        .store
-        .articles_of_source(app.store.source("bomb").await.unwrap().unwrap().id, 5)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|a| a.title)
-        .collect();
+    let titles = titles_of(&app, "bomb").await;
     assert!(titles.iter().all(|t| t.len() < 10_000), "no entity was expanded a billion times");
 }
 
@@ -159,9 +158,7 @@ async fn a_feed_in_iso_8859_1_is_decoded() {
     let site = hostile_site().await;
     watch(&app, "latin", format!("{site}/latin1")).await;
     assert_eq!(last_error(&app, "latin").await, "");
-    let source = app.store.source("latin").await.unwrap().unwrap();
-    let articles = app.store.articles_of_source(source.id, 5).await.unwrap();
-    assert_eq!(articles[0].title, "Kafe di Jakarta: café au lait à la carte");
+    assert_eq!(titles_of(&app, "latin").await[0], "Kafe di Jakarta: café au lait à la carte");
 }
 
 #[tokio::test]
@@ -170,9 +167,7 @@ async fn a_feed_whose_charset_only_the_server_names_is_decoded() {
     let site = hostile_site().await;
     watch(&app, "cp", format!("{site}/cp1252")).await;
     assert_eq!(last_error(&app, "cp").await, "");
-    let source = app.store.source("cp").await.unwrap().unwrap();
-    let articles = app.store.articles_of_source(source.id, 5).await.unwrap();
-    assert_eq!(articles[0].title, "Harga naik – kata “pejabat”");
+    assert_eq!(titles_of(&app, "cp").await[0], "Harga naik – kata “pejabat”");
 }
 
 #[tokio::test]

@@ -89,13 +89,7 @@ async fn store_with_subscribers(dir: &tempfile::TempDir, count: usize) -> anyhow
 }
 
 fn breaking(text: &str) -> NewBroadcast {
-    NewBroadcast {
-        kind: BroadcastKind::Breaking,
-        body_html: format!("🔴 <b>BREAKING</b>\n\n{text}"),
-        link_url: None,
-        image_url: None,
-        created_by: "bench".into(),
-    }
+    NewBroadcast::plain(BroadcastKind::Breaking, format!("🔴 <b>BREAKING</b>\n\n{text}"), "bench")
 }
 
 async fn measure_fan_out(count: usize) -> anyhow::Result<(f64, f64)> {

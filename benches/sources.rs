@@ -152,6 +152,7 @@ async fn poll_cycles() -> anyhow::Result<(f64, f64)> {
         fetcher: Fetcher::default(),
         summarizer: Arc::new(Summarizer::new(&SummarySettings::default())),
         renderer: Arc::new(Renderer::default()),
+        channels: Arc::default(),
         engine,
         metrics,
     });

@@ -15,6 +15,7 @@ use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 
 use crate::{
     article::Summarizer,
+    audience::{channels::ChannelRules, digests::DigestSender},
     config::Settings,
     delivery::{DeliveryEngine, Pacer},
     http::{self, HttpState},
@@ -22,7 +23,7 @@ use crate::{
     render::Renderer,
     shutdown::stopped,
     sources::{Fetcher, Publisher, Watcher, websub::WebSub},
-    store::Store,
+    store::{ReaderDefaults, Store},
     telegram::{self, BotContext, Editors, TelegramTransport},
 };
 
@@ -49,9 +50,11 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let store = Store::connect(&settings.database.url)
             .await
-            .with_context(|| format!("opening the database {}", settings.database.url))?;
+            .with_context(|| format!("opening the database {}", settings.database.url))?
+            .with_defaults(ReaderDefaults::from_settings(&settings.readers));
         store.migrate().await.context("migrating the database")?;
         store.sync_config_sources(&settings.sources).await.context("syncing the configured sources")?;
+        store.sync_config_channels(&settings.channels).await.context("syncing the configured channels")?;
         let listen = settings.listen_addr()?;
         let listener = TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
 
@@ -68,6 +71,7 @@ impl Application {
             fetcher: Fetcher::new(settings.fetch.guard()),
             summarizer: Arc::new(summarizer),
             renderer: renderer.clone(),
+            channels: Arc::new(ChannelRules::new(&settings.channels, &settings.readers)),
             engine: engine.clone(),
             metrics: metrics.clone(),
         };
@@ -114,6 +118,16 @@ impl Application {
         });
         let http = tokio::spawn(serve_http(self.listener, self.http_state.clone(), stop_rx.clone()));
         let janitor = tokio::spawn(forget_idle_chats(self.pacer.clone(), stop_rx.clone()));
+        let digests = tokio::spawn({
+            let stop = stop_rx.clone();
+            let sender = DigestSender {
+                store: self.store.clone(),
+                renderer: self.http_state.renderer.clone(),
+                engine: self.engine.clone(),
+                metrics: self.http_state.metrics.clone(),
+            };
+            async move { sender.run(stop).await }
+        });
         let context = Arc::new(BotContext {
             store: self.store.clone(),
             pacer: self.pacer.clone(),
@@ -132,9 +146,15 @@ impl Application {
         shutdown.await;
         tracing::info!("stopping: finishing in-flight sends");
         let _ = stop_tx.send(true);
-        for (name, task) in
-            [("bot", bot), ("delivery", engine), ("watcher", watcher), ("http", http), ("janitor", janitor)]
-        {
+        let parts = [
+            ("bot", bot),
+            ("digests", digests),
+            ("delivery", engine),
+            ("watcher", watcher),
+            ("http", http),
+            ("janitor", janitor),
+        ];
+        for (name, task) in parts {
             stop_within_grace(name, task).await;
         }
         self.store.close().await;

@@ -16,6 +16,7 @@
 //! - [`store`]: SQLite through sqlx: the pool, migrations, one file per table group.
 //! - [`sources`]: fetching feeds with caps and timeouts, parsing them, polling on a schedule.
 //! - [`article`]: extracting an article's text, removing boilerplate, writing the summary.
+//! - [`audience`]: who gets a story and when: channels, keyword filters, schedules, digests.
 //! - [`render`]: message templates and Telegram HTML escaping within the platform's length limits.
 //! - [`delivery`]: fan-out into the outbox, pacing, the workers and outcome classification.
 //! - [`telegram`]: the teloxide transport, the dispatcher schema and the chat commands.
@@ -25,6 +26,7 @@
 
 pub mod app;
 pub mod article;
+pub mod audience;
 pub mod cli;
 pub mod config;
 pub mod delivery;

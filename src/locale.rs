@@ -9,12 +9,20 @@ static CATALOGS: LazyLock<HashMap<&'static str, HashMap<String, String>>> = Lazy
         .collect()
 });
 
-/// The language kabar speaks to someone whose Telegram app is set to `language_code`.
-pub fn language_for(language_code: Option<&str>) -> &'static str {
-    match language_code.map(|code| code.split(['-', '_']).next().unwrap_or(code)) {
+/// The language kabar speaks to someone whose Telegram app is set to `language_code`: `default`
+/// when kabar does not speak it.
+pub fn language_for(language_code: Option<&str>, default: &'static str) -> &'static str {
+    let primary = language_code.map(|code| code.split(['-', '_']).next().unwrap_or(code).to_ascii_lowercase());
+    match primary.as_deref() {
         Some("id") | Some("ms") | Some("jv") | Some("su") => "id",
-        _ => "en",
+        Some("en") => "en",
+        _ => default,
     }
+}
+
+/// A language kabar speaks, by its code; None for any other.
+pub fn known_language(code: &str) -> Option<&'static str> {
+    crate::render::LANGUAGES.into_iter().find(|language| *language == code)
 }
 
 /// The text for `key` in `language`, with each `{name}` replaced from `args`; English when the
@@ -44,9 +52,10 @@ mod tests {
 
     #[test]
     fn indonesian_readers_are_answered_in_indonesian() {
-        assert_eq!(language_for(Some("id")), "id");
-        assert_eq!(language_for(Some("en-US")), "en");
-        assert_eq!(language_for(None), "en");
+        assert_eq!(language_for(Some("id"), "en"), "id");
+        assert_eq!(language_for(Some("en-US"), "id"), "en");
+        assert_eq!(language_for(Some("de"), "id"), "id", "a language kabar lacks gets the default");
+        assert_eq!(language_for(None, "en"), "en");
     }
 
     #[test]

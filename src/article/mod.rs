@@ -18,6 +18,8 @@ pub struct PageArticle {
     pub title: Option<String>,
     pub summary: Option<String>,
     pub image_url: Option<String>,
+    /// The page's section (`article:section`), which becomes a channel.
+    pub categories: Vec<String>,
 }
 
 /// Writes summaries with one set of rules and settings.
@@ -68,13 +70,13 @@ impl Summarizer {
             Ok(article) => {
                 let title = Some(normalize_whitespace(&article.title)).filter(|t| !t.is_empty());
                 let summary = self.summarize_html(title.as_deref().unwrap_or(""), &article.content);
-                PageArticle { title, summary, image_url: article.image }
+                PageArticle { title, summary, image_url: article.image, categories: text::page_sections(html) }
             }
             Err(error) => {
                 tracing::debug!(%url, %error, "readability found no article; using every paragraph");
                 let title = text::page_title(html);
                 let summary = self.summarize_html(title.as_deref().unwrap_or(""), html);
-                PageArticle { title, summary, image_url: None }
+                PageArticle { title, summary, image_url: None, categories: text::page_sections(html) }
             }
         }
     }

@@ -38,8 +38,10 @@ pub fn sentences(text: &str) -> Vec<&str> {
     let mut found = Vec::new();
     let mut start = 0;
     let chars: Vec<(usize, char)> = text.char_indices().collect();
+    // Closing marks taken into one sentence's end ("?!", "...") are not ends of their own.
+    let mut taken_until = 0;
     for (i, &(at, c)) in chars.iter().enumerate() {
-        if !matches!(c, '.' | '!' | '?' | '…') {
+        if i < taken_until || !matches!(c, '.' | '!' | '?' | '…') {
             continue;
         }
         let mut end = at + c.len_utf8();
@@ -51,6 +53,7 @@ pub fn sentences(text: &str) -> Vec<&str> {
             end = pos + closer.len_utf8();
             next += 1;
         }
+        taken_until = next;
         let followed_by_new_sentence = match (chars.get(next), chars.get(next + 1)) {
             (None, _) => true,
             (Some(&(_, space)), Some(&(_, first))) if space.is_whitespace() => {
@@ -114,6 +117,12 @@ pub fn cut_at_word(text: &str, max_chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ellipsis_ends_one_sentence_not_three() {
+        // Found by the feed corpus: the dots after the first were read as ends of their own.
+        assert_eq!(sentences("It rained... Then it stopped!? Yes."), vec!["It rained...", "Then it stopped!?", "Yes."]);
+    }
 
     #[test]
     fn a_dateline_with_the_site_name_is_stripped() {

@@ -1,6 +1,9 @@
 //! Turning HTML or plain text into clean paragraphs.
 
+use std::sync::LazyLock;
+
 use dom_query::Document;
+use regex::Regex;
 
 /// Collapses every run of whitespace (non-breaking spaces included) into one space, and trims.
 pub fn normalize_whitespace(text: &str) -> String {
@@ -34,8 +37,44 @@ pub fn page_title(html: &str) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
+/// A page's sections from its `article:section` meta tags (Open Graph), at most three. Read with
+/// a pattern rather than a second parse of the whole page.
+pub fn page_sections(html: &str) -> Vec<String> {
+    static SECTION_TAG: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"(?i)<meta\s[^>]*property\s*=\s*["']article:section["'][^>]*>"#).expect("a valid pattern")
+    });
+    static CONTENT: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r#"(?i)\scontent\s*=\s*(?:"([^"]*)"|'([^']*)')"#).expect("a valid pattern"));
+    SECTION_TAG
+        .find_iter(html)
+        .filter_map(|tag| CONTENT.captures(tag.as_str()))
+        .filter_map(|content| content.get(1).or(content.get(2)))
+        .map(|value| normalize_whitespace(&html_escape_decode(value.as_str())))
+        .filter(|section| !section.is_empty())
+        .take(3)
+        .collect()
+}
+
+/// The few entities that appear in attribute values.
+fn html_escape_decode(text: &str) -> String {
+    text.replace("&amp;", "&").replace("&quot;", "\"").replace("&#039;", "'").replace("&#39;", "'")
+}
+
 /// Lower-case words of `text` joined by dashes, for names and URL slugs.
 pub fn slugify(text: &str) -> String {
     let spaced: String = text.to_lowercase().chars().map(|c| if c.is_alphanumeric() { c } else { ' ' }).collect();
     spaced.split_whitespace().collect::<Vec<_>>().join("-")
+}
+
+#[cfg(test)]
+mod section_tests {
+    use super::*;
+
+    #[test]
+    fn a_pages_section_is_read_from_its_meta_tag() {
+        let html = r#"<head><meta content="Ekonomi &amp; Bisnis" property="article:section" />
+            <meta property='article:section' content='Nasional'><meta property="og:title" content="x"></head>"#;
+        assert_eq!(page_sections(html), vec!["Ekonomi & Bisnis".to_owned(), "Nasional".to_owned()]);
+        assert!(page_sections("<p>no meta</p>").is_empty());
+    }
 }

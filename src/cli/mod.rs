@@ -74,7 +74,8 @@ async fn migrate(settings: Settings) -> anyhow::Result<()> {
 pub(crate) async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     let store = Store::connect(&settings.database.url)
         .await
-        .with_context(|| format!("opening the database {}", settings.database.url))?;
+        .with_context(|| format!("opening the database {}", settings.database.url))?
+        .with_defaults(crate::store::ReaderDefaults::from_settings(&settings.readers));
     store.migrate().await.context("migrating the database")?;
     Ok(store)
 }

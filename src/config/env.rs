@@ -7,8 +7,16 @@ pub(super) fn env_value<'a>(env: &'a [(String, String)], name: &str) -> Option<&
 }
 
 /// Keys whose value is text even when it looks like a number (an all-digit admin token, say).
-const TEXT_KEYS: &[&str] =
-    &["telegram.token", "telegram.api_url", "database.url", "http.listen", "http.admin_token", "http.public_url"];
+const TEXT_KEYS: &[&str] = &[
+    "telegram.token",
+    "telegram.api_url",
+    "database.url",
+    "http.listen",
+    "http.admin_token",
+    "http.public_url",
+    "readers.default_language",
+    "readers.timezone",
+];
 
 /// Applies every `KABAR_<SECTION>__<KEY>=value` to the tree. The value is read as a TOML value
 /// when it is one (`25`, `true`, `[1, 2]`) and as a string otherwise, or always for text keys.
@@ -17,8 +25,8 @@ pub(super) fn apply_env(tree: &mut toml::Table, env: &[(String, String)]) -> Res
         let Some(path) = name.strip_prefix("KABAR_") else { continue };
         let Some((section, key)) = path.split_once("__") else { continue };
         let (section, key) = (section.to_ascii_lowercase(), key.to_ascii_lowercase());
-        if section == "sources" {
-            return Err(ConfigError::key(name.clone(), "sources can only be set in the config file"));
+        if section == "sources" || section == "channels" {
+            return Err(ConfigError::key(name.clone(), format!("{section} can only be set in the config file")));
         }
         let value = if TEXT_KEYS.contains(&format!("{section}.{key}").as_str()) {
             toml::Value::String(raw.clone())

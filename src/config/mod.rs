@@ -30,7 +30,9 @@ pub struct Settings {
     pub templates: TemplateSettings,
     pub fetch: FetchSettings,
     pub delivery: DeliverySettings,
+    pub readers: ReaderSettings,
     pub sources: Vec<SourceSettings>,
+    pub channels: Vec<ChannelSettings>,
 }
 
 /// `[telegram]`: how to reach the Bot API.
@@ -185,12 +187,62 @@ pub struct DeliverySettings {
     pub lease_secs: u64,
     /// Attempts before a temporarily failing delivery is given up.
     pub max_attempts: u32,
+    /// Send a story that has an image as that photo with the story as its caption; otherwise
+    /// (or when the photo cannot be sent) as text with a link preview.
+    pub photos: bool,
 }
 
 impl Default for DeliverySettings {
     fn default() -> Self {
-        Self { concurrency: 16, lease_secs: 60, max_attempts: 6 }
+        Self { concurrency: 16, lease_secs: 60, max_attempts: 6, photos: true }
     }
+}
+
+/// `[readers]`: what readers get before they choose anything themselves.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReaderSettings {
+    /// The language for chats whose Telegram language kabar does not speak: "en" or "id".
+    pub default_language: String,
+    /// The time zone of quiet hours and daily digests for readers who did not pick one.
+    pub timezone: String,
+    /// A feed category that no `[[channels]]` block claims becomes a channel of its own.
+    pub channels_from_categories: bool,
+    /// At most this many channels are made from categories; later categories are left out.
+    pub max_category_channels: usize,
+}
+
+impl Default for ReaderSettings {
+    fn default() -> Self {
+        Self {
+            default_language: "en".into(),
+            timezone: "Asia/Jakarta".into(),
+            channels_from_categories: true,
+            max_category_channels: 30,
+        }
+    }
+}
+
+/// `[[channels]]`: a topic readers can follow.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelSettings {
+    /// A short stable id: lower-case letters, digits and dashes.
+    pub slug: String,
+    /// The name readers see.
+    pub name: String,
+    /// The name in other languages, by language code: `names = { en = "Politics" }`.
+    #[serde(default)]
+    pub names: std::collections::BTreeMap<String, String>,
+    /// Feed categories whose articles belong here (compared without case or accents).
+    #[serde(default)]
+    pub categories: Vec<String>,
+    /// Sources (by name, from the file or added at run time) whose every article belongs here.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// Followed by new readers on /start. When no channel is a default, new readers follow all.
+    #[serde(default)]
+    pub default: bool,
 }
 
 /// `[[sources]]`: one watched site.
@@ -339,7 +391,40 @@ impl Settings {
         if self.delivery.concurrency == 0 || self.delivery.lease_secs == 0 || self.delivery.max_attempts == 0 {
             return Err(ConfigError::key("delivery", "concurrency, lease_secs and max_attempts must be above 0"));
         }
-        self.validate_sources()
+        self.validate_readers()?;
+        self.validate_sources()?;
+        self.validate_channels()
+    }
+
+    fn validate_readers(&self) -> Result<(), ConfigError> {
+        if !crate::render::LANGUAGES.contains(&self.readers.default_language.as_str()) {
+            let known = crate::render::LANGUAGES.join(", ");
+            return Err(ConfigError::key("readers.default_language", format!("must be one of {known}")));
+        }
+        if let Err(error) = crate::audience::schedule::parse_zone(&self.readers.timezone) {
+            return Err(ConfigError::key("readers.timezone", error.to_string()));
+        }
+        Ok(())
+    }
+
+    fn validate_channels(&self) -> Result<(), ConfigError> {
+        let mut slugs = HashSet::new();
+        for (index, channel) in self.channels.iter().enumerate() {
+            let key = |field: &str| format!("channels[{index}].{field}");
+            let slug_ok = !channel.slug.is_empty()
+                && channel.slug.len() <= 40
+                && channel.slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if !slug_ok {
+                return Err(ConfigError::key(key("slug"), "must be 1 to 40 lower-case letters, digits or dashes"));
+            }
+            if !slugs.insert(channel.slug.as_str()) {
+                return Err(ConfigError::key(key("slug"), format!("`{}` is used twice", channel.slug)));
+            }
+            if channel.name.trim().is_empty() || channel.name.chars().count() > 40 {
+                return Err(ConfigError::key(key("name"), "must be 1 to 40 characters"));
+            }
+        }
+        Ok(())
     }
 
     fn validate_sources(&self) -> Result<(), ConfigError> {

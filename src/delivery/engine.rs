@@ -5,7 +5,8 @@
 //! batch: those deliveries are sent again after their lease, never lost.
 
 use std::{
-    sync::Arc,
+    collections::VecDeque,
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
@@ -15,7 +16,7 @@ use tokio::{
     task::JoinSet,
 };
 
-use super::{Admission, OutgoingMessage, Pacer, SendFailure, Transport};
+use super::{Admission, OutgoingMessage, Pacer, Photo, SendFailure, Transport};
 use crate::{
     config::DeliverySettings,
     metrics::Metrics,
@@ -46,6 +47,29 @@ struct Inner {
     settings: DeliverySettings,
     metrics: Metrics,
     wake: Notify,
+    broken_photos: Mutex<RecentSet>,
+}
+
+/// The last few photo URLs the platform refused, so a broken image costs one failed send, not
+/// one per reader.
+#[derive(Default)]
+struct RecentSet(VecDeque<String>);
+
+impl RecentSet {
+    const CAPACITY: usize = 64;
+
+    fn contains(&self, url: &str) -> bool {
+        self.0.iter().any(|known| known == url)
+    }
+
+    fn remember(&mut self, url: &str) {
+        if !self.contains(url) {
+            if self.0.len() == Self::CAPACITY {
+                self.0.pop_front();
+            }
+            self.0.push_back(url.to_owned());
+        }
+    }
 }
 
 impl DeliveryEngine {
@@ -56,7 +80,10 @@ impl DeliveryEngine {
         settings: DeliverySettings,
         metrics: Metrics,
     ) -> DeliveryEngine {
-        DeliveryEngine { inner: Arc::new(Inner { store, transport, pacer, settings, metrics, wake: Notify::new() }) }
+        let broken_photos = Mutex::default();
+        DeliveryEngine {
+            inner: Arc::new(Inner { store, transport, pacer, settings, metrics, wake: Notify::new(), broken_photos }),
+        }
     }
 
     /// Tells an idle engine that new deliveries are queued.
@@ -158,15 +185,43 @@ impl Inner {
         if let Admission::NotBefore(when) = admission {
             return OutcomeKind::Deferred { due_at: unix_ms_at(when) };
         }
-        let message = OutgoingMessage {
-            html: delivery.body_html.clone(),
-            link_preview_url: delivery.link_url.clone(),
-            silent: false,
-        };
-        match self.transport.send(delivery.chat_id, &message).await {
+        let message = self.message_for(delivery);
+        let mut sent = self.transport.send(delivery.chat_id, &message).await;
+        if let (Some(photo), Err(failure)) = (&message.photo, &sent)
+            && failure.is_about_the_message()
+        {
+            // A photo the platform cannot fetch must not cost the story: send it as text, in
+            // its own turn, and skip that photo for everyone else.
+            tracing::warn!(url = photo.url, %failure, "the photo cannot be sent; sending the story as text");
+            self.broken_photos.lock().expect("the photo lock is never poisoned").remember(&photo.url);
+            self.pacer.admit(delivery.chat_id, delivery.chat_kind().is_group()).await;
+            sent = self.transport.send(delivery.chat_id, &message.without_photo()).await;
+        }
+        match sent {
             Ok(message_id) => OutcomeKind::Sent { message_id },
             Err(failure) => self.after_failure(delivery, failure),
         }
+    }
+
+    /// The delivery as a message: a photo with its caption when there is one that works, else
+    /// text with a link preview.
+    fn message_for(&self, delivery: &ClaimedDelivery) -> OutgoingMessage {
+        let photo = match (&delivery.image_url, &delivery.caption_html) {
+            (Some(url), Some(caption_html)) if self.settings.photos && !self.photo_is_broken(url) => {
+                Some(Photo { url: url.clone(), caption_html: caption_html.clone() })
+            }
+            _ => None,
+        };
+        OutgoingMessage {
+            html: delivery.body_html.clone(),
+            link_preview_url: delivery.link_url.clone(),
+            photo,
+            silent: delivery.silent,
+        }
+    }
+
+    fn photo_is_broken(&self, url: &str) -> bool {
+        self.broken_photos.lock().expect("the photo lock is never poisoned").contains(url)
     }
 
     fn after_failure(&self, delivery: &ClaimedDelivery, failure: SendFailure) -> OutcomeKind {
@@ -251,13 +306,7 @@ mod tests {
     ) -> (DeliveryEngine, Store, i64, tempfile::TempDir) {
         let (store, dir) = test_store().await;
         store.subscribe(&NewSubscriber::private(42)).await.unwrap();
-        let broadcast = NewBroadcast {
-            kind: BroadcastKind::Breaking,
-            body_html: "x".into(),
-            link_url: None,
-            image_url: None,
-            created_by: "test".into(),
-        };
+        let broadcast = NewBroadcast::plain(BroadcastKind::Breaking, "x", "test");
         let (id, _) = store.create_broadcast(&broadcast).await.unwrap();
         let limits = Limits { global_per_sec: 1000, per_chat_per_sec: 1000, group_per_min: 1000 };
         let settings = DeliverySettings { max_attempts: 2, ..DeliverySettings::default() };

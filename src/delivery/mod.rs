@@ -10,4 +10,4 @@ pub mod transport;
 
 pub use engine::DeliveryEngine;
 pub use pacer::{Admission, Pacer};
-pub use transport::{OutgoingMessage, SendFailure, Transport};
+pub use transport::{OutgoingMessage, Photo, SendFailure, Transport};

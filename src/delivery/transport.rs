@@ -9,8 +9,24 @@ pub struct OutgoingMessage {
     pub html: String,
     /// The page whose preview is shown under the text.
     pub link_preview_url: Option<String>,
+    /// Send as this photo with a caption instead of as text.
+    pub photo: Option<Photo>,
     /// Deliver without a notification sound.
     pub silent: bool,
+}
+
+/// A photo by URL, with its caption (Telegram HTML, within the caption limit).
+#[derive(Debug, Clone)]
+pub struct Photo {
+    pub url: String,
+    pub caption_html: String,
+}
+
+impl OutgoingMessage {
+    /// The same message as text with a link preview, for when its photo cannot be sent.
+    pub fn without_photo(&self) -> OutgoingMessage {
+        OutgoingMessage { photo: None, ..self.clone() }
+    }
 }
 
 /// Why a send did not go through, classified by what the engine must do next.
@@ -31,6 +47,14 @@ pub enum SendFailure {
     /// A passing failure (network, timeout, server error): worth retrying later.
     #[error("temporary failure: {0}")]
     Temporary(String),
+}
+
+impl SendFailure {
+    /// Whether the failure is about this message (its photo, its markup) rather than the chat or
+    /// the platform's load: another form of the message may go through.
+    pub fn is_about_the_message(&self) -> bool {
+        matches!(self, SendFailure::Rejected(_) | SendFailure::Temporary(_))
+    }
 }
 
 /// A boxed future, so that transports can live behind `Arc<dyn Transport>`.

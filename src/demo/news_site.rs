@@ -30,6 +30,10 @@ pub struct SiteArticle {
     /// Paragraphs, one per line.
     pub body: String,
     pub published: chrono::DateTime<chrono::Utc>,
+    /// The site's section for it: a `<category>` in the feed, `article:section` on the page.
+    pub category: Option<String>,
+    /// Its photo: `og:image` on the page and `media:content` in the feed.
+    pub image_url: Option<String>,
 }
 
 /// A running sample site; stops when dropped.
@@ -74,12 +78,20 @@ impl NewsSite {
 
     /// Puts a story on the site (and at the top of its feed); returns its URL.
     pub fn publish(&self, title: &str, body: &str) -> String {
+        self.publish_with(title, body, None, None)
+    }
+
+    /// Puts a story in a section of the site, with a photo when `image_url` is given; returns
+    /// its URL.
+    pub fn publish_with(&self, title: &str, body: &str, category: Option<&str>, image_url: Option<&str>) -> String {
         let slug = slugify(title);
         let article = SiteArticle {
             slug: slug.clone(),
             title: title.to_owned(),
             body: body.to_owned(),
             published: chrono::Utc::now(),
+            category: category.map(str::to_owned),
+            image_url: image_url.map(str::to_owned),
         };
         self.articles.lock().expect("the site lock is never poisoned").push(article);
         article_url(self.addr, &slug)
@@ -118,9 +130,13 @@ async fn feed(State(state): State<SiteState>) -> impl IntoResponse {
         .map(|a| {
             let url = article_url(state.addr, &a.slug);
             let excerpt: String = a.body.chars().take(140).collect();
+            let category = a.category.as_deref().map_or_else(String::new, |c| format!("<category>{}</category>", escape(c)));
+            let media = a.image_url.as_deref().map_or_else(String::new, |image| {
+                format!("<media:content url=\"{}\" medium=\"image\"/>", escape(image))
+            });
             format!(
                 "<item><title>{}</title><link>{url}</link><guid isPermaLink=\"false\">{url}?p={}</guid>\
-                 <pubDate>{}</pubDate><description><![CDATA[<p>{} [&#8230;]</p>]]></description></item>",
+                 <pubDate>{}</pubDate>{category}{media}<description><![CDATA[<p>{} [&#8230;]</p>]]></description></item>",
                 escape(&a.title),
                 a.slug.len(),
                 a.published.to_rfc2822(),
@@ -137,7 +153,8 @@ async fn feed(State(state): State<SiteState>) -> impl IntoResponse {
         )
     });
     let rss = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\">\
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\" \
+         xmlns:media=\"http://search.yahoo.com/mrss/\">\
          <channel><title>SP NEWS GLOBAL INDONESIA</title>{websub}\
          <link>http://{}/</link><description>Berita Seputar Global Indonesia</description>{items}</channel></rss>",
         state.addr
@@ -149,7 +166,8 @@ async fn page(State(state): State<SiteState>, Path((_, slug)): Path<(String, Str
     let articles = state.articles.lock().expect("the site lock is never poisoned").clone();
     match articles.iter().find(|a| a.slug == slug) {
         Some(a) => {
-            (StatusCode::OK, [(header::CONTENT_TYPE, "text/html; charset=UTF-8")], article_page(&a.title, &a.body, ""))
+            let page = article_page(&a.title, &a.body, a.image_url.as_deref().unwrap_or_default());
+            (StatusCode::OK, [(header::CONTENT_TYPE, "text/html; charset=UTF-8")], page)
         }
         None => {
             (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/html; charset=UTF-8")], "<h1>404</h1>".to_owned())

@@ -18,9 +18,8 @@ use super::{
 };
 use crate::{
     config::Limits,
-    render::{TEXT_LIMIT, html},
+    render::{TEXT_LIMIT, compose, html},
     sources::{PublishOutcome, publish::PublishError},
-    store::{BroadcastKind, NewBroadcast},
 };
 
 pub fn router(state: HttpState) -> Router<HttpState> {
@@ -73,19 +72,8 @@ async fn create_broadcast(
     if let Some(url) = request.url.as_deref().filter(|url| !html::is_linkable(url)) {
         return Err(ApiError::Unprocessable(format!("`url` is not an absolute http(s) URL: {url}")));
     }
-    let body_html = if request.breaking {
-        state.renderer.breaking(text, request.url.as_deref())
-    } else {
-        state.renderer.announcement(text, request.url.as_deref())
-    }
-    .map_err(anyhow::Error::from)?;
-    let broadcast = NewBroadcast {
-        kind: if request.breaking { BroadcastKind::Breaking } else { BroadcastKind::Article },
-        body_html,
-        link_url: request.url,
-        image_url: None,
-        created_by: "api".into(),
-    };
+    let broadcast = compose::announcement(&state.renderer, text, request.url.as_deref(), request.breaking, "api")
+        .map_err(anyhow::Error::from)?;
     let (id, recipients) = state.store.create_broadcast(&broadcast).await?;
     state.metrics.broadcast_queued(if request.breaking { "breaking" } else { "announcement" });
     state.engine.wake();

@@ -7,6 +7,9 @@ use crate::article::normalize_whitespace;
 
 /// At most this many items of one answer are considered: a feed of 10,000 items is a dump, not news.
 const MAX_ITEMS: usize = 200;
+/// At most this many categories of one item are kept: the first ones are its sections, the
+/// rest are tags.
+const MAX_CATEGORIES: usize = 10;
 
 /// One item of a source, whatever its format.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +25,8 @@ pub struct FeedItem {
     pub image_url: Option<String>,
     /// Unix milliseconds.
     pub published_at: Option<i64>,
+    /// The site's sections for the item ("Politik", "Ekonomi"), which become channels.
+    pub categories: Vec<String>,
 }
 
 /// A source answer that cannot be read.
@@ -77,6 +82,13 @@ fn item_of_entry(entry: Entry) -> Option<FeedItem> {
             .find_map(|c| c.url.as_ref().map(|u| u.to_string()))
             .or_else(|| media.thumbnails.first().map(|t| t.image.uri.clone()))
     });
+    let categories = entry
+        .categories
+        .iter()
+        .map(|c| normalize_whitespace(c.label.as_deref().unwrap_or(&c.term)))
+        .filter(|c| !c.is_empty())
+        .take(MAX_CATEGORIES)
+        .collect();
     Some(FeedItem {
         key,
         title,
@@ -85,6 +97,7 @@ fn item_of_entry(entry: Entry) -> Option<FeedItem> {
         summary_html,
         image_url,
         published_at: entry.published.or(entry.updated).map(|d| d.timestamp_millis()),
+        categories,
     })
 }
 
@@ -131,6 +144,8 @@ struct WordpressPost {
     title: Rendered,
     content: Option<Rendered>,
     excerpt: Option<Rendered>,
+    #[serde(rename = "_embedded", default)]
+    embedded: WordpressEmbedded,
 }
 
 #[derive(Deserialize)]
@@ -138,9 +153,48 @@ struct Rendered {
     rendered: String,
 }
 
-/// The path that lists a WordPress site's latest posts.
+/// What `_embed` adds to a post: its terms (categories, tags) and its featured image.
+#[derive(Deserialize, Default)]
+struct WordpressEmbedded {
+    #[serde(rename = "wp:term", default)]
+    terms: Vec<Vec<WordpressTerm>>,
+    #[serde(rename = "wp:featuredmedia", default)]
+    featured_media: Vec<WordpressMedia>,
+}
+
+#[derive(Deserialize)]
+struct WordpressTerm {
+    #[serde(default)]
+    taxonomy: String,
+    #[serde(default)]
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct WordpressMedia {
+    source_url: Option<String>,
+}
+
+impl WordpressEmbedded {
+    fn categories(&self) -> Vec<String> {
+        self.terms
+            .iter()
+            .flatten()
+            .filter(|term| term.taxonomy == "category")
+            .map(|term| html_to_text(&term.name))
+            .filter(|name| !name.is_empty())
+            .take(MAX_CATEGORIES)
+            .collect()
+    }
+
+    fn image_url(&self) -> Option<String> {
+        self.featured_media.iter().find_map(|media| media.source_url.clone())
+    }
+}
+
+/// The path that lists a WordPress site's latest posts, with their categories and images.
 pub fn wordpress_posts_url(site_root: &str) -> String {
-    format!("{}/wp-json/wp/v2/posts?per_page=20", site_root.trim_end_matches('/'))
+    format!("{}/wp-json/wp/v2/posts?per_page=20&_embed=wp:term,wp:featuredmedia", site_root.trim_end_matches('/'))
 }
 
 /// Items of a `/wp-json/wp/v2/posts` answer, oldest first.
@@ -155,7 +209,8 @@ pub fn parse_wordpress(body: &[u8]) -> Result<Vec<FeedItem>, ParseError> {
             link: Some(post.link),
             content_html: post.content.map(|c| c.rendered),
             summary_html: post.excerpt.map(|e| e.rendered),
-            image_url: None,
+            image_url: post.embedded.image_url(),
+            categories: post.embedded.categories(),
             published_at: post.date_gmt.and_then(|d| {
                 chrono::NaiveDateTime::parse_from_str(&d, "%Y-%m-%dT%H:%M:%S")
                     .ok()
@@ -234,5 +289,25 @@ mod tests {
         assert_eq!(items[0].key, "wp:7");
         assert_eq!(items[0].title, "AS – Ukraina");
         assert!(items[0].published_at.is_some());
+        assert!(items[0].categories.is_empty());
+    }
+
+    #[test]
+    fn wordpress_categories_and_featured_image_come_from_embed() {
+        let json = r#"[{"id":8,"link":"https://n.example/?p=8","title":{"rendered":"Judul"},
+            "_embedded":{"wp:term":[[{"taxonomy":"category","name":"Ekonomi &amp; Bisnis"}],
+                                    [{"taxonomy":"post_tag","name":"rupiah"}]],
+                         "wp:featuredmedia":[{"source_url":"https://n.example/foto.jpg"}]}}]"#;
+        let items = parse_wordpress(json.as_bytes()).unwrap();
+        assert_eq!(items[0].categories, vec!["Ekonomi & Bisnis".to_owned()]);
+        assert_eq!(items[0].image_url.as_deref(), Some("https://n.example/foto.jpg"));
+    }
+
+    #[test]
+    fn feed_categories_are_kept() {
+        let rss =
+            RSS.replace("<guid>g2</guid>", "<guid>g2</guid><category>Politik</category><category> Hukum </category>");
+        let items = parse_feed(rss.as_bytes()).unwrap();
+        assert_eq!(items[1].categories, vec!["Politik".to_owned(), "Hukum".to_owned()]);
     }
 }

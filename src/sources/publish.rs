@@ -11,10 +11,11 @@ use super::{
 };
 use crate::{
     article::{PageArticle, Summarizer},
+    audience::channels::ChannelRules,
     delivery::DeliveryEngine,
     metrics::Metrics,
-    render::{ArticleView, Renderer, TEXT_LIMIT},
-    store::{BroadcastKind, NewArticle, NewBroadcast, SourceRecord, Store},
+    render::{Renderer, compose},
+    store::{NewArticle, SourceRecord, Store},
 };
 
 /// What a feed item is known by, before any summary is written: its key, canonical URL and
@@ -62,6 +63,7 @@ pub struct Publisher {
     pub fetcher: Fetcher,
     pub summarizer: Arc<Summarizer>,
     pub renderer: Arc<Renderer>,
+    pub channels: Arc<ChannelRules>,
     pub engine: DeliveryEngine,
     pub metrics: Metrics,
 }
@@ -104,7 +106,7 @@ impl Publisher {
                 .and_then(|html| self.summarizer.summarize_text(&item.title, &html_to_text(html)))
         });
         let article = NewArticle { summary, image_url, ..article_of_item(source.id, &item) };
-        self.publish(article, &format!("source:{}", source.name)).await
+        self.publish(article, &item.categories, Some(&source.name)).await
     }
 
     /// Publishes the article at `url` at once (the CMS's "on publish" hook).
@@ -128,7 +130,7 @@ impl Publisher {
             image_url: page.image_url,
             published_at: None,
         };
-        Ok(self.publish(article, "api").await?)
+        Ok(self.publish(article, &page.categories, None).await?)
     }
 
     async fn read_page(&self, url: &str) -> Result<PageArticle, super::fetch::FetchError> {
@@ -141,17 +143,17 @@ impl Publisher {
             .unwrap_or_default())
     }
 
-    async fn publish(&self, article: NewArticle, created_by: &str) -> anyhow::Result<PublishOutcome> {
-        let view =
-            ArticleView { title: &article.title, summary: article.summary.as_deref(), url: article.url.as_deref() };
-        let broadcast = NewBroadcast {
-            kind: BroadcastKind::Article,
-            body_html: self.renderer.article(&view, TEXT_LIMIT)?,
-            link_url: article.url.clone(),
-            image_url: article.image_url.clone(),
-            created_by: created_by.to_owned(),
-        };
-        let Some((broadcast_id, recipients)) = self.store.publish_article(&article, &broadcast).await? else {
+    async fn publish(
+        &self,
+        article: NewArticle,
+        categories: &[String],
+        source: Option<&str>,
+    ) -> anyhow::Result<PublishOutcome> {
+        let created_by = source.map_or_else(|| "api".to_owned(), |name| format!("source:{name}"));
+        let broadcast = compose::article(&self.renderer, &article, &created_by)?;
+        let channels = self.channels.channels_for(source, categories);
+        let Some((broadcast_id, recipients)) = self.store.publish_article(&article, &channels, &broadcast).await?
+        else {
             return Ok(PublishOutcome::Duplicate);
         };
         self.metrics.article_discovered();

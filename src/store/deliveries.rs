@@ -3,12 +3,14 @@
 //! Claiming a row moves its `due_at` forward by a lease instead of flagging it: if the worker dies
 //! before recording an outcome, the row simply becomes due again when the lease runs out.
 
+use std::collections::HashMap;
+
 use sqlx::{FromRow, Sqlite, Transaction};
 
 use super::{ChatKind, Priority, Store, StoreResult, now_ms};
 
 /// A delivery reserved by a worker, with everything needed to send it.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct ClaimedDelivery {
     pub id: i64,
     pub broadcast_id: i64,
@@ -20,9 +22,14 @@ pub struct ClaimedDelivery {
     /// The subscriber's chat kind as stored; see [`ClaimedDelivery::chat_kind`].
     pub chat_kind: String,
     pub subscriber_active: bool,
+    /// The message in the subscriber's language (or its own, for a digest).
     pub body_html: String,
+    /// The message as a photo's caption, when the broadcast has a photo.
+    pub caption_html: Option<String>,
     pub link_url: Option<String>,
     pub image_url: Option<String>,
+    /// Sent without a notification sound.
+    pub silent: bool,
 }
 
 impl ClaimedDelivery {
@@ -32,6 +39,27 @@ impl ClaimedDelivery {
 
     pub fn priority(&self) -> Priority {
         Priority::from_stored(self.priority)
+    }
+}
+
+/// What a broadcast says in one language.
+#[derive(Debug, Clone, Default, FromRow)]
+struct BroadcastMessage {
+    body_html: String,
+    caption_html: Option<String>,
+    link_url: Option<String>,
+    image_url: Option<String>,
+}
+
+impl BroadcastMessage {
+    /// Gives a claimed delivery this message, unless it carries its own (a digest).
+    fn fill(&self, delivery: &mut ClaimedDelivery) {
+        if delivery.body_html.is_empty() {
+            delivery.body_html = self.body_html.clone();
+            delivery.caption_html = self.caption_html.clone();
+            delivery.image_url = self.image_url.clone();
+        }
+        delivery.link_url = self.link_url.clone();
     }
 }
 
@@ -68,26 +96,73 @@ pub enum OutcomeKind {
 }
 
 impl Store {
-    /// Reserves up to `limit` due deliveries for `lease_ms`, highest priority first.
+    /// Reserves up to `limit` due deliveries for `lease_ms`, highest priority first, each with
+    /// the message in its subscriber's language.
     pub async fn claim_due_deliveries(&self, limit: i64, lease_ms: i64) -> StoreResult<Vec<ClaimedDelivery>> {
         let now = now_ms();
-        sqlx::query_as(
+        let rows = sqlx::query(
             "UPDATE deliveries SET due_at = ?1 + ?2, claimed_at = ?1
              WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND due_at <= ?1
                           ORDER BY priority, due_at LIMIT ?3)
-             RETURNING id, broadcast_id, subscriber_id, priority, attempts,
+             RETURNING id, broadcast_id, subscriber_id, priority, attempts, silent, body_html AS own_body,
                  (SELECT chat_id FROM subscribers s WHERE s.id = subscriber_id) AS chat_id,
                  (SELECT kind FROM subscribers s WHERE s.id = subscriber_id) AS chat_kind,
                  (SELECT active FROM subscribers s WHERE s.id = subscriber_id) AS subscriber_active,
-                 (SELECT body_html FROM broadcasts b WHERE b.id = broadcast_id) AS body_html,
-                 (SELECT link_url FROM broadcasts b WHERE b.id = broadcast_id) AS link_url,
-                 (SELECT image_url FROM broadcasts b WHERE b.id = broadcast_id) AS image_url",
+                 (SELECT COALESCE(s.language, ?4) FROM subscribers s WHERE s.id = subscriber_id) AS language",
         )
         .bind(now)
         .bind(lease_ms)
         .bind(limit)
+        .bind(self.defaults.language)
         .fetch_all(&self.pool)
-        .await
+        .await?;
+        let claimed = rows.iter().map(|row| {
+            use sqlx::Row;
+            let claim = ClaimedDelivery {
+                id: row.try_get("id")?,
+                broadcast_id: row.try_get("broadcast_id")?,
+                subscriber_id: row.try_get("subscriber_id")?,
+                priority: row.try_get("priority")?,
+                attempts: row.try_get("attempts")?,
+                chat_id: row.try_get("chat_id")?,
+                chat_kind: row.try_get("chat_kind")?,
+                subscriber_active: row.try_get("subscriber_active")?,
+                body_html: row.try_get::<Option<String>, _>("own_body")?.unwrap_or_default(),
+                caption_html: None,
+                link_url: None,
+                image_url: None,
+                silent: row.try_get("silent")?,
+            };
+            Ok::<_, sqlx::Error>((claim, row.try_get::<Option<String>, _>("language")?))
+        });
+        // A batch holds few broadcasts in few languages: each message is read once.
+        let mut messages: HashMap<(i64, String), BroadcastMessage> = HashMap::new();
+        let mut deliveries = Vec::with_capacity(claimed.len());
+        for claim in claimed {
+            let (mut delivery, language) = claim?;
+            let key = (delivery.broadcast_id, language.unwrap_or_else(|| self.defaults.language.to_owned()));
+            if !messages.contains_key(&key) {
+                let message = self.broadcast_message(key.0, &key.1).await?;
+                messages.insert(key.clone(), message);
+            }
+            messages[&key].fill(&mut delivery);
+            deliveries.push(delivery);
+        }
+        Ok(deliveries)
+    }
+
+    /// A broadcast's message in `language`, else in its default language.
+    async fn broadcast_message(&self, broadcast_id: i64, language: &str) -> StoreResult<BroadcastMessage> {
+        let message = sqlx::query_as(
+            "SELECT COALESCE(bb.body_html, b.body_html) AS body_html, bb.caption_html, b.link_url, b.image_url
+             FROM broadcasts b LEFT JOIN broadcast_bodies bb ON bb.broadcast_id = b.id AND bb.language = ?2
+             WHERE b.id = ?1",
+        )
+        .bind(broadcast_id)
+        .bind(language)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(message.unwrap_or_default())
     }
 
     /// Records a batch of outcomes in one transaction.
@@ -225,13 +300,7 @@ mod tests {
     }
 
     fn breaking(text: &str) -> NewBroadcast {
-        NewBroadcast {
-            kind: BroadcastKind::Breaking,
-            body_html: text.into(),
-            link_url: None,
-            image_url: None,
-            created_by: "test".into(),
-        }
+        NewBroadcast::plain(BroadcastKind::Breaking, text, "test")
     }
 
     #[tokio::test]

@@ -5,7 +5,9 @@
 
 mod articles;
 mod broadcasts;
+mod channels;
 mod deliveries;
+mod digests;
 mod sources;
 mod subscribers;
 mod websub;
@@ -18,10 +20,14 @@ use sqlx::{
 };
 
 pub use articles::{ArticleRecord, NewArticle};
-pub use broadcasts::{BroadcastKind, BroadcastProgress, BroadcastStatus, NewBroadcast, Priority};
+pub use broadcasts::{BroadcastKind, BroadcastProgress, BroadcastStatus, MessageBody, NewBroadcast, Priority};
+pub use channels::ChannelRecord;
 pub use deliveries::{ClaimedDelivery, DeliveryOutcome, FailedDelivery, OutcomeKind};
+pub use digests::{DueDigest, HeldStory, WaitingReader};
 pub use sources::SourceRecord;
-pub use subscribers::{ChatKind, NewSubscriber, SubscribeOutcome};
+pub use subscribers::{
+    ChatKind, KeywordAdded, KeywordKind, NewSubscriber, PENDING, Preference, SubscribeOutcome, Subscriber,
+};
 pub use websub::WebSubSubscription;
 
 /// A storage failure; callers add context with `anyhow` at the edges.
@@ -31,6 +37,33 @@ pub type StoreResult<T> = Result<T, sqlx::Error>;
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    defaults: std::sync::Arc<ReaderDefaults>,
+}
+
+/// What a subscriber who chose nothing gets: the operator's `[readers]` settings.
+#[derive(Debug, Clone)]
+pub struct ReaderDefaults {
+    /// The language of chats whose Telegram language kabar does not speak.
+    pub language: &'static str,
+    /// The zone of quiet hours and daily digests.
+    pub zone: chrono_tz::Tz,
+    /// At most this many channels are made from feed categories.
+    pub max_category_channels: usize,
+}
+
+impl Default for ReaderDefaults {
+    fn default() -> Self {
+        ReaderDefaults { language: "en", zone: chrono_tz::Asia::Jakarta, max_category_channels: 30 }
+    }
+}
+
+impl ReaderDefaults {
+    /// The defaults `[readers]` asks for; the config was validated, so its values are known.
+    pub fn from_settings(readers: &crate::config::ReaderSettings) -> ReaderDefaults {
+        let language = crate::render::LANGUAGES.into_iter().find(|l| *l == readers.default_language).unwrap_or("en");
+        let zone = crate::audience::schedule::parse_zone(&readers.timezone).unwrap_or(chrono_tz::Asia::Jakarta);
+        ReaderDefaults { language, zone, max_category_channels: readers.max_category_channels }
+    }
 }
 
 impl Store {
@@ -47,7 +80,16 @@ impl Store {
         // An in-memory database exists once per connection, so it must have exactly one.
         let max_connections = if url.contains(":memory:") { 1 } else { 8 };
         let pool = SqlitePoolOptions::new().max_connections(max_connections).connect_with(options).await?;
-        Ok(Store { pool })
+        Ok(Store { pool, defaults: Default::default() })
+    }
+
+    /// The same database, with the operator's defaults for readers.
+    pub fn with_defaults(self, defaults: ReaderDefaults) -> Store {
+        Store { defaults: std::sync::Arc::new(defaults), ..self }
+    }
+
+    pub fn defaults(&self) -> &ReaderDefaults {
+        &self.defaults
     }
 
     /// Applies the migrations embedded from `migrations/`.

@@ -2,11 +2,12 @@
 
 use std::sync::Arc;
 
-use teloxide::{dispatching::UpdateHandler, prelude::*, utils::command::BotCommands};
+use teloxide::{dispatching::UpdateHandler, prelude::*, types::User, utils::command::BotCommands};
 
-use super::{Editors, editors, readers};
+use super::{Editors, editors, membership, preferences, readers};
 use crate::{
     delivery::{DeliveryEngine, Pacer},
+    locale,
     render::Renderer,
     store::Store,
 };
@@ -21,6 +22,22 @@ pub enum Command {
     Stop,
     /// How kabar works.
     Help,
+    /// Choose the channels to follow.
+    Channels,
+    /// What you follow, and your settings.
+    Status,
+    /// Choose the language.
+    Lang,
+    /// Delivery: instant or a digest, quiet hours, breaking news.
+    Settings,
+    /// `/digest instant|hourly|daily [hour]`.
+    Digest(String),
+    /// `/quiet 22:00-06:00` or `/quiet off`.
+    Quiet(String),
+    /// `/timezone Asia/Makassar` (or WIB, WITA, WIT).
+    Timezone(String),
+    /// `/filter +word`, `/filter -word`, `/filter remove word`, `/filter clear`.
+    Filter(String),
     /// Editors: push breaking news to every subscriber.
     Breaking(String),
 }
@@ -34,15 +51,31 @@ pub struct BotContext {
     pub editors: Editors,
 }
 
+impl BotContext {
+    /// The language for `user` before anything is stored about them.
+    pub fn language_of(&self, user: Option<&User>) -> &'static str {
+        locale::language_for(user.and_then(|u| u.language_code.as_deref()), self.store.defaults().language)
+    }
+
+    /// The language a chat is spoken to in: its stored one, else its user's.
+    pub async fn language_in(&self, chat_id: i64, user: Option<&User>) -> anyhow::Result<&'static str> {
+        let stored = self.store.subscriber(chat_id).await?.and_then(|s| s.language);
+        Ok(stored.as_deref().and_then(locale::known_language).unwrap_or_else(|| self.language_of(user)))
+    }
+}
+
 /// The handler tree: commands, button taps, and changes of the bot's membership in a chat.
 pub fn schema() -> UpdateHandler<anyhow::Error> {
     let on_message = Update::filter_message()
         .branch(teloxide::filter_command::<Command, _>().endpoint(on_command))
         .branch(dptree::filter(|message: Message| message.chat.is_private()).endpoint(readers::help_for_chatter));
+    let on_tap = Update::filter_callback_query()
+        .branch(dptree::filter(|query: CallbackQuery| editors::is_editor_button(&query)).endpoint(editors::on_button))
+        .branch(dptree::endpoint(preferences::on_button));
     dptree::entry()
         .branch(on_message)
-        .branch(Update::filter_callback_query().endpoint(editors::on_button))
-        .branch(Update::filter_my_chat_member().endpoint(readers::on_membership_change))
+        .branch(on_tap)
+        .branch(Update::filter_my_chat_member().endpoint(membership::on_change))
 }
 
 async fn on_command(bot: Bot, message: Message, command: Command, context: Arc<BotContext>) -> anyhow::Result<()> {
@@ -50,6 +83,14 @@ async fn on_command(bot: Bot, message: Message, command: Command, context: Arc<B
         Command::Start => readers::start(&bot, &message, &context).await,
         Command::Stop => readers::stop(&bot, &message, &context).await,
         Command::Help => readers::help(&bot, &message, &context).await,
+        Command::Channels => preferences::channels(&bot, &message, &context).await,
+        Command::Status => preferences::status(&bot, &message, &context).await,
+        Command::Lang => preferences::language(&bot, &message, &context).await,
+        Command::Settings => preferences::settings(&bot, &message, &context).await,
+        Command::Digest(args) => preferences::digest(&bot, &message, &context, &args).await,
+        Command::Quiet(args) => preferences::quiet(&bot, &message, &context, &args).await,
+        Command::Timezone(args) => preferences::timezone(&bot, &message, &context, &args).await,
+        Command::Filter(args) => preferences::filter(&bot, &message, &context, &args).await,
         Command::Breaking(text) => editors::breaking(&bot, &message, &context, &text).await,
     }
 }
@@ -67,6 +108,13 @@ mod tests {
     #[test]
     fn a_deep_link_start_with_a_payload_still_subscribes() {
         assert_eq!(Command::parse("/start campaign123", "kabar_bot").unwrap(), Command::Start);
+    }
+
+    #[test]
+    fn setting_commands_take_their_arguments() {
+        assert_eq!(Command::parse("/digest daily 7", "kabar_bot").unwrap(), Command::Digest("daily 7".into()));
+        assert_eq!(Command::parse("/filter +banjir", "kabar_bot").unwrap(), Command::Filter("+banjir".into()));
+        assert_eq!(Command::parse("/quiet", "kabar_bot").unwrap(), Command::Quiet(String::new()));
     }
 
     #[test]

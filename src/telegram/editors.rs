@@ -9,18 +9,17 @@ use teloxide::{
     types::{InlineKeyboardButton, InlineKeyboardMarkup, ReplyMarkup},
 };
 
-use super::{BotContext, language_of, reply};
+use super::{BotContext, reply};
 use crate::{
     locale,
-    render::{TEXT_LIMIT, html::visible_len},
-    store::{BroadcastKind, NewBroadcast},
+    render::{TEXT_LIMIT, compose, html::visible_len},
 };
 
 const SEND: &str = "breaking:send:";
 const CANCEL: &str = "breaking:cancel:";
 
 pub async fn breaking(bot: &Bot, message: &Message, context: &BotContext, text: &str) -> anyhow::Result<()> {
-    let language = language_of(message.from.as_ref());
+    let language = context.language_of(message.from.as_ref());
     let say = |key: &str| locale::text(language, key, &[]);
     if !context.editors.allows(message.from.as_ref()) {
         tracing::warn!(user = ?message.from.as_ref().map(|u| u.id), "refused /breaking from a non-editor");
@@ -37,16 +36,11 @@ pub async fn breaking(bot: &Bot, message: &Message, context: &BotContext, text: 
         reply(bot, context, &message.chat, locale::text(language, "breaking_too_long", &args), None).await?;
         return Ok(());
     }
-    let body_html = context.renderer.breaking(text, None)?;
-    debug_assert!(visible_len(&body_html) <= TEXT_LIMIT);
     let editor = message.from.as_ref().map_or(0, |u| u.id.0);
-    let draft = NewBroadcast {
-        kind: BroadcastKind::Breaking,
-        body_html: body_html.clone(),
-        link_url: None,
-        image_url: None,
-        created_by: format!("editor:{editor}"),
-    };
+    let draft = compose::announcement(&context.renderer, text, None, true, &format!("editor:{editor}"))?;
+    // The editor sees the message exactly as readers of their language will.
+    let body_html = compose::body_in(&draft, language).to_owned();
+    debug_assert!(visible_len(&body_html) <= TEXT_LIMIT);
     let id = context.store.create_draft(&draft).await?;
     let readers = context.store.count_active_subscribers().await?;
     let buttons = InlineKeyboardMarkup::new([[
@@ -60,9 +54,14 @@ pub async fn breaking(bot: &Bot, message: &Message, context: &BotContext, text: 
     Ok(())
 }
 
+/// Whether a tap is on a breaking-news preview's buttons.
+pub fn is_editor_button(query: &CallbackQuery) -> bool {
+    query.data.as_deref().is_some_and(|data| data.starts_with("breaking:"))
+}
+
 /// A tap on Send or Cancel under a preview.
 pub async fn on_button(bot: Bot, query: CallbackQuery, context: Arc<BotContext>) -> anyhow::Result<()> {
-    let language = language_of(Some(&query.from));
+    let language = context.language_of(Some(&query.from));
     let Some((action, id)) = query.data.as_deref().and_then(parse_button) else {
         bot.answer_callback_query(query.id).await?;
         return Ok(());

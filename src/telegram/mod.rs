@@ -3,21 +3,29 @@
 //!
 //! - [`transport`]: sends a message and classifies teloxide's typed errors into outcomes.
 //! - [`commands`]: the command enum, the handler tree ([`schema`]) and its dependencies.
-//! - [`readers`]: `/start`, `/stop`, `/help`, and leaving when a reader blocks the bot.
+//! - [`readers`]: `/start`, `/stop`, `/help`.
+//! - [`preferences`]: channels, language, schedule and keyword filters, by command and by button.
+//! - [`membership`]: the bot blocked, added to a group or made admin of a channel.
 //! - [`editors`]: `/breaking` with its preview and confirmation buttons.
 //! - [`polling`]: running the bot, and starting it again when it fails.
 
 pub mod commands;
 pub mod editors;
+pub mod membership;
 pub mod polling;
+pub mod preferences;
 pub mod readers;
 pub mod transport;
 
-use std::{collections::HashSet, sync::Arc};
+use std::collections::HashSet;
 
 use teloxide::{
+    ApiError, RequestError,
     prelude::*,
-    types::{BotCommand, BotCommandScope, ChatKind as TgChatKind, ParseMode, PublicChatKind, ReplyMarkup},
+    types::{
+        BotCommand, BotCommandScope, ChatKind as TgChatKind, InlineKeyboardMarkup, ParseMode, PublicChatKind,
+        ReplyMarkup,
+    },
     utils::command::BotCommands,
 };
 
@@ -73,29 +81,65 @@ pub async fn reply(
     }
 }
 
-/// Registers the command menu in English (the default) and Indonesian.
-pub async fn register_commands(bot: &Bot) -> ResponseResult<()> {
-    for language in ["en", "id"] {
-        let commands: Vec<BotCommand> =
-            [("start", "command_start"), ("stop", "command_stop"), ("help", "command_help")]
-                .into_iter()
-                .map(|(name, key)| BotCommand::new(name, locale::text(language, key, &[])))
-                .collect();
-        let request = bot.set_my_commands(commands).scope(BotCommandScope::Default);
-        if language == "en" {
-            request.await?;
-        } else {
-            request.language_code(language).await?;
-        }
+/// Edits a message kabar sent (its text and buttons), paced like a reply. An edit that changes
+/// nothing (a double tap) is not an error.
+pub async fn edit(
+    bot: &Bot,
+    context: &BotContext,
+    message: &Message,
+    html: String,
+    markup: Option<InlineKeyboardMarkup>,
+) -> ResponseResult<()> {
+    context.pacer.admit(message.chat.id.0, chat_kind(&message.chat).is_group()).await;
+    let request = bot.edit_message_text(message.chat.id, message.id, html).parse_mode(ParseMode::Html);
+    let sent = match markup {
+        Some(markup) => request.reply_markup(markup).await,
+        None => request.await,
+    };
+    match sent {
+        Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
+        Err(error) => Err(error),
     }
-    debug_assert!(Command::descriptions().to_string().contains("start"));
+}
+
+/// The command menu readers see, in the order shown, with the locale key of each description.
+const READER_MENU: [(&str, &str); 8] = [
+    ("start", "command_start"),
+    ("channels", "command_channels"),
+    ("status", "command_status"),
+    ("settings", "command_settings"),
+    ("filter", "command_filter"),
+    ("lang", "command_lang"),
+    ("stop", "command_stop"),
+    ("help", "command_help"),
+];
+
+/// Registers the command menu in every language kabar speaks; `default_language`'s menu is
+/// also the one for every other language.
+pub async fn register_commands(bot: &Bot, default_language: &'static str) -> ResponseResult<()> {
+    let menu = |language: &str| -> Vec<BotCommand> {
+        READER_MENU.into_iter().map(|(name, key)| BotCommand::new(name, locale::text(language, key, &[]))).collect()
+    };
+    bot.set_my_commands(menu(default_language)).scope(BotCommandScope::Default).await?;
+    for language in crate::render::LANGUAGES {
+        bot.set_my_commands(menu(language)).scope(BotCommandScope::Default).language_code(language).await?;
+    }
+    debug_assert!(READER_MENU.iter().all(|(name, _)| Command::descriptions().to_string().contains(name)));
     Ok(())
 }
 
-/// The language to answer a user in.
-pub fn language_of(user: Option<&teloxide::types::User>) -> &'static str {
-    locale::language_for(user.and_then(|u| u.language_code.as_deref()))
+/// Whether the sender of `message` may subscribe its chat or change its settings: anyone in a
+/// private chat, an admin in a group (also one posting anonymously as the group).
+pub async fn may_manage(bot: &Bot, message: &Message) -> ResponseResult<bool> {
+    if message.chat.is_private() {
+        return Ok(true);
+    }
+    if message.sender_chat.as_ref().is_some_and(|sender| sender.id == message.chat.id) {
+        return Ok(true);
+    }
+    let Some(user) = &message.from else { return Ok(false) };
+    if SERVICE_USER_IDS.contains(&user.id.0) {
+        return Ok(false);
+    }
+    Ok(bot.get_chat_member(message.chat.id, user.id).await?.is_privileged())
 }
-
-/// The shared context, as the dispatcher's dependency.
-pub type SharedContext = Arc<BotContext>;

@@ -30,7 +30,7 @@ pub async fn run(
 ) {
     while !*stop.borrow() {
         if reach_bot_api(&bot, &mut stop).await {
-            if let Err(error) = register_commands(&bot).await {
+            if let Err(error) = register_commands(&bot, context.store.defaults().language).await {
                 tracing::warn!(%error, "cannot register the command menu");
             }
             if dispatch_until_stopped(&bot, &context, poll_timeout_secs, &running, &mut stop).await {

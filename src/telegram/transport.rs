@@ -1,12 +1,12 @@
-//! The Telegram transport: one `sendMessage` per delivery, its errors matched by type.
+//! The Telegram transport: one `sendMessage` (or `sendPhoto`) per delivery, its errors matched by type.
 
 use teloxide::{
     ApiError, RequestError,
     prelude::*,
-    types::{LinkPreviewOptions, ParseMode},
+    types::{InputFile, LinkPreviewOptions, ParseMode},
 };
 
-use crate::delivery::{OutgoingMessage, SendFailure, Transport, transport::SendFuture};
+use crate::delivery::{OutgoingMessage, Photo, SendFailure, Transport, transport::SendFuture};
 
 /// Sends deliveries through a teloxide [`Bot`].
 #[derive(Clone, Debug)]
@@ -14,30 +14,43 @@ pub struct TelegramTransport {
     bot: Bot,
 }
 
+impl Transport for TelegramTransport {
+    fn send<'a>(&'a self, chat_id: i64, message: &'a OutgoingMessage) -> SendFuture<'a> {
+        match &message.photo {
+            Some(photo) => Box::pin(self.send_photo(chat_id, photo, message.silent)),
+            None => Box::pin(self.send_text(chat_id, message)),
+        }
+    }
+}
+
 impl TelegramTransport {
     pub fn new(bot: Bot) -> TelegramTransport {
         TelegramTransport { bot }
     }
-}
 
-impl Transport for TelegramTransport {
-    fn send<'a>(&'a self, chat_id: i64, message: &'a OutgoingMessage) -> SendFuture<'a> {
-        Box::pin(async move {
-            let mut request = self.bot.send_message(ChatId(chat_id), &message.html).parse_mode(ParseMode::Html);
-            if let Some(url) = &message.link_preview_url {
-                request = request.link_preview_options(LinkPreviewOptions {
-                    is_disabled: false,
-                    url: Some(url.clone()),
-                    prefer_small_media: false,
-                    prefer_large_media: true,
-                    show_above_text: false,
-                });
-            }
-            if message.silent {
-                request = request.disable_notification(true);
-            }
-            request.await.map(|sent| i64::from(sent.id.0)).map_err(classify)
-        })
+    async fn send_photo(&self, chat_id: i64, photo: &Photo, silent: bool) -> Result<i64, SendFailure> {
+        let url = url::Url::parse(&photo.url).map_err(|e| SendFailure::Rejected(format!("photo URL: {e}")))?;
+        let request = self
+            .bot
+            .send_photo(ChatId(chat_id), InputFile::url(url))
+            .caption(&photo.caption_html)
+            .parse_mode(ParseMode::Html)
+            .disable_notification(silent);
+        request.await.map(|sent| i64::from(sent.id.0)).map_err(classify)
+    }
+
+    async fn send_text(&self, chat_id: i64, message: &OutgoingMessage) -> Result<i64, SendFailure> {
+        let mut request = self.bot.send_message(ChatId(chat_id), &message.html).parse_mode(ParseMode::Html);
+        if let Some(url) = &message.link_preview_url {
+            request = request.link_preview_options(LinkPreviewOptions {
+                is_disabled: false,
+                url: Some(url.clone()),
+                prefer_small_media: false,
+                prefer_large_media: true,
+                show_above_text: false,
+            });
+        }
+        request.disable_notification(message.silent).await.map(|sent| i64::from(sent.id.0)).map_err(classify)
     }
 }
 

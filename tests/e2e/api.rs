@@ -52,7 +52,8 @@ async fn a_broadcast_reaches_every_active_subscriber_and_reports_progress() {
     assert_eq!(status, 200);
     assert_eq!(
         progress,
-        json!({"id": id, "status": "done", "total": 2, "sent": 2, "failed": 0, "pending": 0, "cancelled": 0})
+        json!({"id": id, "status": "done", "total": 2, "sent": 2, "failed": 0, "pending": 0, "cancelled": 0,
+               "held": 0, "digested": 0})
     );
 }
 

@@ -12,18 +12,17 @@ fn button_data(message: &tg_sandbox::SentMessage, index: usize) -> String {
 #[tokio::test]
 async fn an_editor_previews_confirms_and_every_reader_receives_the_breaking_news() {
     let app = spawn_app().await;
-    for id in [401, 402] {
-        app.reader_starts(id, "Pembaca", "id").await;
-    }
+    app.reader_starts(401, "Pembaca", "id").await;
+    app.reader_starts(402, "Reader", "en").await;
     app.sandbox.add_user(NewUser::new(EDITOR, "Editor").language_code("en"));
     let preview = app.reader_sends(EDITOR, "/breaking Gempa <M6> di Jakarta").await;
     assert!(preview.plain_text.as_deref().unwrap().contains("Gempa <M6> di Jakarta"));
     assert_eq!(app.sandbox.sent_to(401).len(), 1, "nothing is sent before the tap");
     app.sandbox.user_taps_button(EDITOR, EDITOR, preview.message_id, &button_data(&preview, 0)).unwrap();
-    for reader in [401, 402] {
-        let breaking = app.message_number(reader, 2).await;
-        assert_eq!(breaking.text, preview.text, "readers see exactly the preview");
-    }
+    let in_english = app.message_number(402, 2).await;
+    assert_eq!(in_english.text, preview.text, "a reader of the editor's language sees exactly the preview");
+    let in_indonesian = app.message_number(401, 2).await.plain_text.unwrap();
+    assert!(in_indonesian.contains("BERITA TERKINI") && in_indonesian.contains("Gempa <M6> di Jakarta"));
     let status = app.message_number(EDITOR, 2).await;
     assert!(status.plain_text.unwrap().contains("Sending to 2 readers"));
 }

@@ -1,0 +1,171 @@
+//! The `channels` table and who follows what: `follows`, and the channels of each article.
+
+use sqlx::{FromRow, Sqlite, Transaction};
+
+use super::{Store, StoreResult, now_ms};
+use crate::{audience::channels::ChannelRef, config::ChannelSettings};
+
+/// A channel readers can follow.
+#[derive(Debug, Clone, FromRow)]
+pub struct ChannelRecord {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    /// JSON object of language → name; see [`ChannelRecord::name_in`].
+    pub localized_names: String,
+    pub is_default: bool,
+}
+
+impl ChannelRecord {
+    /// The channel's name in `language`, else its own name.
+    pub fn name_in(&self, language: &str) -> String {
+        serde_json::from_str::<std::collections::BTreeMap<String, String>>(&self.localized_names)
+            .ok()
+            .and_then(|mut names| names.remove(language))
+            .unwrap_or_else(|| self.name.clone())
+    }
+}
+
+impl Store {
+    /// Makes the `channels` table hold the config's channels, in the config's order. Channels
+    /// made from categories stay; configured ones no longer in the file are removed.
+    pub async fn sync_config_channels(&self, channels: &[ChannelSettings]) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        for (position, channel) in channels.iter().enumerate() {
+            let names = serde_json::to_string(&channel.names).unwrap_or_else(|_| "{}".into());
+            sqlx::query(
+                "INSERT INTO channels (slug, name, localized_names, origin, is_default, position, created_at)
+                 VALUES (?1, ?2, ?3, 'config', ?4, ?5, ?6)
+                 ON CONFLICT (slug) DO UPDATE SET name = excluded.name, localized_names = excluded.localized_names,
+                     origin = 'config', is_default = excluded.is_default, position = excluded.position",
+            )
+            .bind(&channel.slug)
+            .bind(&channel.name)
+            .bind(names)
+            .bind(channel.default)
+            .bind(position as i64)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+        }
+        let kept = serde_json::to_string(&channels.iter().map(|c| &c.slug).collect::<Vec<_>>()).unwrap_or_default();
+        sqlx::query("DELETE FROM channels WHERE origin = 'config' AND slug NOT IN (SELECT value FROM json_each(?1))")
+            .bind(kept)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    }
+
+    /// Every channel: the configured ones in their order, then those made from categories by name.
+    pub async fn channels(&self) -> StoreResult<Vec<ChannelRecord>> {
+        sqlx::query_as(
+            "SELECT id, slug, name, localized_names, is_default FROM channels
+             ORDER BY origin = 'category', position, name COLLATE NOCASE",
+        )
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// The ids of the channels a subscriber follows one by one (empty when it follows all).
+    pub async fn followed_channels(&self, subscriber_id: i64) -> StoreResult<Vec<i64>> {
+        sqlx::query_scalar("SELECT channel_id FROM follows WHERE subscriber_id = ?1")
+            .bind(subscriber_id)
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    /// Follows or unfollows one channel. A subscriber following everything switches to
+    /// following every channel but this one.
+    pub async fn toggle_follow(&self, subscriber_id: i64, channel_id: i64) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        let follows_all: bool = sqlx::query_scalar("SELECT all_channels FROM subscribers WHERE id = ?1")
+            .bind(subscriber_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if follows_all {
+            sqlx::query(
+                "INSERT OR IGNORE INTO follows (subscriber_id, channel_id) SELECT ?1, id FROM channels WHERE id != ?2",
+            )
+            .bind(subscriber_id)
+            .bind(channel_id)
+            .execute(&mut *tx)
+            .await?;
+            set_follows_all(&mut tx, subscriber_id, false).await?;
+        } else {
+            let removed = sqlx::query("DELETE FROM follows WHERE subscriber_id = ?1 AND channel_id = ?2")
+                .bind(subscriber_id)
+                .bind(channel_id)
+                .execute(&mut *tx)
+                .await?;
+            if removed.rows_affected() == 0 {
+                sqlx::query("INSERT OR IGNORE INTO follows (subscriber_id, channel_id) SELECT ?1, id FROM channels WHERE id = ?2")
+                    .bind(subscriber_id)
+                    .bind(channel_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await
+    }
+
+    /// Follows every channel, including ones added later (true), or none (false).
+    pub async fn follow_all(&self, subscriber_id: i64, all: bool) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM follows WHERE subscriber_id = ?1").bind(subscriber_id).execute(&mut *tx).await?;
+        set_follows_all(&mut tx, subscriber_id, all).await?;
+        tx.commit().await
+    }
+}
+
+async fn set_follows_all(tx: &mut Transaction<'_, Sqlite>, subscriber_id: i64, all: bool) -> StoreResult<()> {
+    sqlx::query("UPDATE subscribers SET all_channels = ?2, updated_at = ?3 WHERE id = ?1")
+        .bind(subscriber_id)
+        .bind(all)
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
+/// A new subscriber follows the default channels when the operator marked any, else everything.
+pub(super) async fn follow_defaults(tx: &mut Transaction<'_, Sqlite>, subscriber_id: i64) -> StoreResult<()> {
+    let followed = sqlx::query(
+        "INSERT OR IGNORE INTO follows (subscriber_id, channel_id) SELECT ?1, id FROM channels WHERE is_default = 1",
+    )
+    .bind(subscriber_id)
+    .execute(&mut **tx)
+    .await?;
+    set_follows_all(tx, subscriber_id, followed.rows_affected() == 0).await
+}
+
+/// Files an article under its channels, creating those made from categories (up to `max_made`
+/// of them in all; past that, a new category is left out).
+pub(super) async fn file_article(
+    tx: &mut Transaction<'_, Sqlite>,
+    article_id: i64,
+    channels: &[ChannelRef],
+    max_made: usize,
+) -> StoreResult<()> {
+    for channel in channels {
+        if let ChannelRef::FromCategory { slug, name } = channel {
+            sqlx::query(
+                "INSERT INTO channels (slug, name, origin, created_at)
+                 SELECT ?1, ?2, 'category', ?3
+                 WHERE (SELECT COUNT(*) FROM channels WHERE origin = 'category') < ?4
+                 ON CONFLICT (slug) DO NOTHING",
+            )
+            .bind(slug)
+            .bind(name)
+            .bind(now_ms())
+            .bind(max_made as i64)
+            .execute(&mut **tx)
+            .await?;
+        }
+        sqlx::query("INSERT OR IGNORE INTO article_channels (article_id, channel_id) SELECT ?1, id FROM channels WHERE slug = ?2")
+            .bind(article_id)
+            .bind(channel.slug())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}

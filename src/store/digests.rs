@@ -1,0 +1,112 @@
+//! Stories held for readers' digests, and the digests that gather them.
+
+use sqlx::FromRow;
+
+use super::{Priority, Store, StoreResult, Subscriber, now_ms, subscribers::SUBSCRIBER_COLUMNS};
+
+/// An active reader with stories waiting for a digest.
+#[derive(Debug, Clone, FromRow)]
+pub struct WaitingReader {
+    #[sqlx(flatten)]
+    pub subscriber: Subscriber,
+    /// When the oldest waiting story was held, unix ms.
+    pub oldest_held_at: i64,
+}
+
+/// One story waiting in a reader's digest.
+#[derive(Debug, Clone, FromRow)]
+pub struct HeldStory {
+    pub broadcast_id: i64,
+    pub headline: String,
+    pub link_url: Option<String>,
+    pub breaking: bool,
+}
+
+/// A digest ready to queue: one reader's message and the stories it gathers.
+#[derive(Debug, Clone)]
+pub struct DueDigest {
+    pub subscriber_id: i64,
+    pub body_html: String,
+    /// The newest story it gathers: that one and every older waiting one go with it, stories
+    /// held while it was being written wait for the next.
+    pub up_to_broadcast_id: i64,
+}
+
+impl Store {
+    /// Every active reader with stories waiting, with the time the oldest was held.
+    pub async fn readers_with_held_stories(&self) -> StoreResult<Vec<WaitingReader>> {
+        sqlx::query_as(&format!(
+            "SELECT {SUBSCRIBER_COLUMNS}, MIN(h.held_at) AS oldest_held_at
+             FROM held_stories h JOIN subscribers s ON s.id = h.subscriber_id
+             WHERE h.digest_id IS NULL AND s.active = 1
+             GROUP BY s.id"
+        ))
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// The stories waiting for one reader, oldest first, at most `limit` (the newest ones).
+    pub async fn held_stories(&self, subscriber_id: i64, limit: i64) -> StoreResult<Vec<HeldStory>> {
+        let mut stories: Vec<HeldStory> = sqlx::query_as(
+            "SELECT b.id AS broadcast_id, COALESCE(b.headline, '') AS headline, b.link_url,
+                    b.kind = 'breaking' AS breaking
+             FROM held_stories h JOIN broadcasts b ON b.id = h.broadcast_id
+             WHERE h.subscriber_id = ?1 AND h.digest_id IS NULL AND b.status != 'cancelled'
+             ORDER BY h.held_at DESC, b.id DESC LIMIT ?2",
+        )
+        .bind(subscriber_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        stories.reverse();
+        Ok(stories)
+    }
+
+    /// Queues one digest message per reader as one broadcast, and marks the stories it gathers
+    /// as sent in it, in one transaction. Returns the digest broadcast's id.
+    pub async fn queue_digests(&self, digests: &[DueDigest]) -> StoreResult<Option<i64>> {
+        if digests.is_empty() {
+            return Ok(None);
+        }
+        let now = now_ms();
+        let mut tx = self.begin_write().await?;
+        let digest_id: i64 = sqlx::query_scalar(
+            "INSERT INTO broadcasts (kind, priority, body_html, status, total, created_by, created_at, headline)
+             VALUES ('digest', ?1, '', 'sending', ?2, 'digest', ?3, 'digest') RETURNING id",
+        )
+        .bind(Priority::Digest as i64)
+        .bind(digests.len() as i64)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        for digest in digests {
+            sqlx::query(
+                "INSERT INTO deliveries (broadcast_id, subscriber_id, priority, status, due_at, body_html)
+                 VALUES (?1, ?2, ?3, 'pending', ?4, ?5)",
+            )
+            .bind(digest_id)
+            .bind(digest.subscriber_id)
+            .bind(Priority::Digest as i64)
+            .bind(now)
+            .bind(&digest.body_html)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE held_stories SET digest_id = ?2
+                 WHERE subscriber_id = ?1 AND digest_id IS NULL AND broadcast_id <= ?3",
+            )
+            .bind(digest.subscriber_id)
+            .bind(digest_id)
+            .bind(digest.up_to_broadcast_id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE subscribers SET last_digest_at = ?2 WHERE id = ?1")
+                .bind(digest.subscriber_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(Some(digest_id))
+    }
+}

@@ -184,10 +184,46 @@ impl TestApp {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// `user` taps the button labelled `label` under message `message_id` in `chat` as it stands
+    /// now, and waits until the tap is answered; returns the answer's text, if any.
+    pub async fn tap(&self, chat: i64, user: i64, message_id: i32, label: &str) -> Option<String> {
+        let answered = self.sandbox.callback_answers().len();
+        let current = self.sandbox.message(chat, message_id).expect("the message exists");
+        let data = button_in(&current["reply_markup"], label);
+        self.sandbox.user_taps_button(chat, user, message_id, &data).expect("a button to tap");
+        self.wait_until(|| async { self.sandbox.callback_answers().len() > answered }).await;
+        self.sandbox.callback_answers()[answered].text.clone()
+    }
+
+    /// The message as it stands now, after edits, once `condition` holds for it.
+    pub async fn message_when(&self, chat: i64, message_id: i32, condition: impl Fn(&Value) -> bool) -> Value {
+        self.wait_until(|| async { self.sandbox.message(chat, message_id).is_some_and(|m| condition(&m)) }).await;
+        self.sandbox.message(chat, message_id).expect("the message exists")
+    }
+
     /// A broadcast's progress, read from the API.
     pub async fn progress(&self, id: i64) -> BroadcastProgress {
         self.store.broadcast_progress(id).await.unwrap().expect("the broadcast exists")
     }
+}
+
+/// The callback data of the inline button whose label contains `label`.
+pub fn button_in(markup: &Value, label: &str) -> String {
+    let buttons = markup["inline_keyboard"].as_array().into_iter().flatten().flat_map(|row| row.as_array().unwrap());
+    let labels: Vec<&str> = buttons.clone().filter_map(|b| b["text"].as_str()).collect();
+    buttons
+        .clone()
+        .find(|b| b["text"].as_str().is_some_and(|text| text.contains(label)))
+        .and_then(|b| b["callback_data"].as_str())
+        .unwrap_or_else(|| panic!("no button labelled {label:?} among {labels:?}"))
+        .to_owned()
+}
+
+/// The labels of a message's inline buttons, row by row.
+pub fn button_labels(markup: &Value) -> Vec<String> {
+    let rows = markup["inline_keyboard"].as_array().into_iter().flatten();
+    rows.flat_map(|row| row.as_array().unwrap().iter().map(|b| b["text"].as_str().unwrap_or_default().to_owned()))
+        .collect()
 }
 
 /// Readers `ids` exist in the sandbox and are subscribed straight in the store.

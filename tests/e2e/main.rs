@@ -3,7 +3,9 @@
 
 mod api;
 mod articles;
+mod channels;
 mod cli;
+mod corpus;
 mod crash;
 mod delivery;
 mod editors;

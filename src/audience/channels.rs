@@ -36,6 +36,9 @@ pub struct ChannelRules {
 
 /// Category names longer than this are not section names; they are left out.
 const CATEGORY_NAME_LIMIT: usize = 40;
+/// Only an item's first categories are its sections; the rest are tags, which would fill the
+/// channel list (and its cap) with one-off words.
+const SECTIONS_PER_ITEM: usize = 2;
 
 impl ChannelRules {
     pub fn new(channels: &[ChannelSettings], readers: &ReaderSettings) -> ChannelRules {
@@ -65,14 +68,14 @@ impl ChannelRules {
         for slug in source.and_then(|name| self.by_source.get(name)).into_iter().flatten() {
             add(ChannelRef::Configured(slug.clone()));
         }
-        for category in categories {
+        for (position, category) in categories.iter().enumerate() {
             let key = category_slug(category);
             if key.is_empty() || category.chars().count() > CATEGORY_NAME_LIMIT {
                 continue;
             }
             match self.by_category.get(&key) {
                 Some(slug) => add(ChannelRef::Configured(slug.clone())),
-                None if self.from_categories => {
+                None if self.from_categories && position < SECTIONS_PER_ITEM => {
                     add(ChannelRef::FromCategory { slug: key, name: display_name(category) })
                 }
                 None => {}
@@ -133,6 +136,14 @@ mod tests {
         let rules = rules(&[channel("dunia", "Dunia", &[], &["reuters"])], true);
         assert_eq!(rules.channels_for(Some("reuters"), &[]), vec![ChannelRef::Configured("dunia".into())]);
         assert!(rules.channels_for(Some("other"), &[]).is_empty());
+    }
+
+    #[test]
+    fn only_the_first_categories_make_channels_but_any_may_match_one() {
+        let rules = rules(&[channel("hukum", "Hukum", &[], &[])], true);
+        let categories: Vec<String> = ["Nasional", "Politik", "pemilu", "Hukum"].map(String::from).into();
+        let slugs: Vec<String> = rules.channels_for(None, &categories).iter().map(|c| c.slug().to_owned()).collect();
+        assert_eq!(slugs, ["nasional", "politik", "hukum"]);
     }
 
     #[test]

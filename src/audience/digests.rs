@@ -17,8 +17,9 @@ use crate::{
 /// How often waiting stories are looked at: a digest or the end of quiet hours is noticed
 /// within this much.
 const CHECK_EVERY: Duration = Duration::from_secs(10);
-/// At most this many of a reader's newest stories are listed; the digest says how many more.
-const STORIES_PER_DIGEST: i64 = 100;
+/// At most this many of a reader's newest stories are read for one digest: far more than one
+/// message holds, so its "and N more" is right for any real backlog.
+const STORIES_PER_DIGEST: i64 = 2_000;
 /// Digests queued in one transaction.
 const DIGESTS_PER_BATCH: usize = 500;
 
@@ -78,8 +79,11 @@ impl DigestSender {
 
     /// One reader's digest, in their language; None when every held story was cancelled.
     async fn digest_for(&self, reader: &WaitingReader) -> anyhow::Result<Option<DueDigest>> {
+        // Newest first: when the message cannot hold them all, the oldest are the ones left out.
         let stories = self.store.held_stories(reader.subscriber.id, STORIES_PER_DIGEST).await?;
-        let Some(newest) = stories.last() else { return Ok(None) };
+        if stories.is_empty() {
+            return Ok(None);
+        }
         let entries: Vec<DigestEntry<'_>> = stories
             .iter()
             .map(|story| DigestEntry {
@@ -90,6 +94,7 @@ impl DigestSender {
             .collect();
         let language = reader.subscriber.language.as_deref().unwrap_or(self.store.defaults().language);
         let body_html = self.renderer.digest(language, &entries)?;
-        Ok(Some(DueDigest { subscriber_id: reader.subscriber.id, body_html, up_to_broadcast_id: newest.broadcast_id }))
+        let broadcast_ids = stories.iter().map(|story| story.broadcast_id).collect();
+        Ok(Some(DueDigest { subscriber_id: reader.subscriber.id, body_html, broadcast_ids }))
     }
 }

@@ -187,13 +187,13 @@ impl Inner {
         }
         let message = self.message_for(delivery);
         let mut sent = self.transport.send(delivery.chat_id, &message).await;
-        if let (Some(photo), Err(failure)) = (&message.photo, &sent)
-            && failure.is_about_the_message()
-        {
-            // A photo the platform cannot fetch must not cost the story: send it as text, in
-            // its own turn, and skip that photo for everyone else.
-            tracing::warn!(url = photo.url, %failure, "the photo cannot be sent; sending the story as text");
-            self.broken_photos.lock().expect("the photo lock is never poisoned").remember(&photo.url);
+        if let (Some(photo), Err(SendFailure::PhotoRefused { reason, bad_photo })) = (&message.photo, &sent) {
+            // A photo the platform will not send must not cost the story: it goes as text, in
+            // its own turn; a photo that is itself broken is not tried for anyone else.
+            tracing::warn!(url = photo.url, reason, "the photo was refused; sending the story as text");
+            if *bad_photo {
+                self.broken_photos.lock().expect("the photo lock is never poisoned").remember(&photo.url);
+            }
             self.pacer.admit(delivery.chat_id, delivery.chat_kind().is_group()).await;
             sent = self.transport.send(delivery.chat_id, &message.without_photo()).await;
         }
@@ -237,6 +237,9 @@ impl Inner {
             SendFailure::ChatGone(reason) => OutcomeKind::ChatGone { chat_id: delivery.chat_id, reason },
             SendFailure::ChatMoved(new_chat_id) => OutcomeKind::ChatMoved { chat_id: delivery.chat_id, new_chat_id },
             SendFailure::Rejected(error) => OutcomeKind::Failed { error },
+            SendFailure::PhotoRefused { reason, .. } => {
+                OutcomeKind::Failed { error: format!("photo refused: {reason}") }
+            }
             SendFailure::Temporary(error) if delivery.attempts + 1 >= i64::from(self.settings.max_attempts) => {
                 OutcomeKind::Failed { error: format!("gave up after {} attempts: {error}", delivery.attempts + 1) }
             }

@@ -47,14 +47,11 @@ pub enum SendFailure {
     /// A passing failure (network, timeout, server error): worth retrying later.
     #[error("temporary failure: {0}")]
     Temporary(String),
-}
-
-impl SendFailure {
-    /// Whether the failure is about this message (its photo, its markup) rather than the chat or
-    /// the platform's load: another form of the message may go through.
-    pub fn is_about_the_message(&self) -> bool {
-        matches!(self, SendFailure::Rejected(_) | SendFailure::Temporary(_))
-    }
+    /// The platform answered that it will not send this photo. The story can still go as text;
+    /// `bad_photo` when the photo itself is at fault (cannot be fetched or read), so that other
+    /// chats need not try it.
+    #[error("photo refused: {reason}")]
+    PhotoRefused { reason: String, bad_photo: bool },
 }
 
 /// A boxed future, so that transports can live behind `Arc<dyn Transport>`.

@@ -127,11 +127,11 @@ pub fn html_to_text(html: &str) -> String {
 }
 
 /// Feeds list newest first, usually; pushing oldest first keeps a burst of stories in order.
+/// Items published in the same second keep the feed's order, reversed.
 fn oldest_first(mut items: Vec<FeedItem>) -> Vec<FeedItem> {
+    items.reverse();
     if items.iter().all(|i| i.published_at.is_some()) {
         items.sort_by_key(|i| i.published_at);
-    } else {
-        items.reverse();
     }
     items
 }

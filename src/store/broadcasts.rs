@@ -372,12 +372,14 @@ async fn fan_out(tx: &mut Transaction<'_, Sqlite>, broadcast_id: i64, defaults: 
     Ok(recipients)
 }
 
-/// The subscribers in `range` that the broadcast concerns: active, and following one of the
-/// article's channels when it is an article. `?1` is the article id, `?2`/`?3` the id range.
+/// The subscribers in `range` that the broadcast concerns: active, and for an article filed
+/// under channels, following one of them (an article in no channel concerns everyone).
+/// `?1` is the article id, `?2`/`?3` the id range.
 const CONCERNED: &str = "s.active = 1 AND s.id >= ?2 AND s.id < ?3
-     AND (?1 IS NULL OR s.all_channels = 1 OR EXISTS (
-         SELECT 1 FROM follows f JOIN article_channels ac ON ac.channel_id = f.channel_id
-         WHERE f.subscriber_id = s.id AND ac.article_id = ?1))";
+     AND (?1 IS NULL OR s.all_channels = 1
+          OR NOT EXISTS (SELECT 1 FROM article_channels WHERE article_id = ?1)
+          OR EXISTS (SELECT 1 FROM follows f JOIN article_channels ac ON ac.channel_id = f.channel_id
+                     WHERE f.subscriber_id = s.id AND ac.article_id = ?1))";
 
 /// Subscribers who take everything at once: instant, no quiet hours, no filter that applies.
 /// `?4` is the match text.

@@ -49,10 +49,20 @@ impl Store {
             .await?;
         }
         let kept = serde_json::to_string(&channels.iter().map(|c| &c.slug).collect::<Vec<_>>()).unwrap_or_default();
-        sqlx::query("DELETE FROM channels WHERE origin = 'config' AND slug NOT IN (SELECT value FROM json_each(?1))")
-            .bind(kept)
-            .execute(&mut *tx)
-            .await?;
+        let removed =
+            "SELECT id FROM channels WHERE origin = 'config' AND slug NOT IN (SELECT value FROM json_each(?1))";
+        // Readers who followed only removed channels would get nothing, without being told:
+        // they follow everything again.
+        sqlx::query(&format!(
+            "UPDATE subscribers SET all_channels = 1 WHERE all_channels = 0
+               AND id IN (SELECT subscriber_id FROM follows WHERE channel_id IN ({removed}))
+               AND NOT EXISTS (SELECT 1 FROM follows f WHERE f.subscriber_id = subscribers.id
+                               AND f.channel_id NOT IN ({removed}))"
+        ))
+        .bind(&kept)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(&format!("DELETE FROM channels WHERE id IN ({removed})")).bind(&kept).execute(&mut *tx).await?;
         tx.commit().await
     }
 

@@ -263,9 +263,14 @@ async fn record_outcome(tx: &mut Transaction<'_, Sqlite>, outcome: &DeliveryOutc
     query.execute(&mut **tx).await.map(|_| ())
 }
 
-/// Moves a subscriber to the chat id its group migrated to. When the new chat already subscribed
-/// on its own, the old row is retired instead, so the chat is never served twice.
+/// Moves a subscriber to the chat id its group migrated to, settings and all. When the new chat
+/// already subscribed on its own, the old row is retired instead, so the chat is never served
+/// twice; an inactive row there (the bot's "joined" note for the new supergroup) gives way.
 async fn move_chat(tx: &mut Transaction<'_, Sqlite>, chat_id: i64, new_chat_id: i64) -> StoreResult<()> {
+    sqlx::query("DELETE FROM subscribers WHERE chat_id = ?1 AND active = 0")
+        .bind(new_chat_id)
+        .execute(&mut **tx)
+        .await?;
     let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM subscribers WHERE chat_id = ?1")
         .bind(new_chat_id)
         .fetch_optional(&mut **tx)

@@ -27,9 +27,9 @@ pub struct HeldStory {
 pub struct DueDigest {
     pub subscriber_id: i64,
     pub body_html: String,
-    /// The newest story it gathers: that one and every older waiting one go with it, stories
-    /// held while it was being written wait for the next.
-    pub up_to_broadcast_id: i64,
+    /// Every story it stands for, also those its message had no room for; stories held while
+    /// it was being written wait for the next.
+    pub broadcast_ids: Vec<i64>,
 }
 
 impl Store {
@@ -45,9 +45,9 @@ impl Store {
         .await
     }
 
-    /// The stories waiting for one reader, oldest first, at most `limit` (the newest ones).
+    /// The stories waiting for one reader, newest first, at most `limit`.
     pub async fn held_stories(&self, subscriber_id: i64, limit: i64) -> StoreResult<Vec<HeldStory>> {
-        let mut stories: Vec<HeldStory> = sqlx::query_as(
+        sqlx::query_as(
             "SELECT b.id AS broadcast_id, COALESCE(b.headline, '') AS headline, b.link_url,
                     b.kind = 'breaking' AS breaking
              FROM held_stories h JOIN broadcasts b ON b.id = h.broadcast_id
@@ -57,9 +57,7 @@ impl Store {
         .bind(subscriber_id)
         .bind(limit)
         .fetch_all(&self.pool)
-        .await?;
-        stories.reverse();
-        Ok(stories)
+        .await
     }
 
     /// Queues one digest message per reader as one broadcast, and marks the stories it gathers
@@ -93,11 +91,11 @@ impl Store {
             .await?;
             sqlx::query(
                 "UPDATE held_stories SET digest_id = ?2
-                 WHERE subscriber_id = ?1 AND digest_id IS NULL AND broadcast_id <= ?3",
+                 WHERE subscriber_id = ?1 AND digest_id IS NULL AND broadcast_id IN (SELECT value FROM json_each(?3))",
             )
             .bind(digest.subscriber_id)
             .bind(digest_id)
-            .bind(digest.up_to_broadcast_id)
+            .bind(serde_json::to_string(&digest.broadcast_ids).unwrap_or_default())
             .execute(&mut *tx)
             .await?;
             sqlx::query("UPDATE subscribers SET last_digest_at = ?2 WHERE id = ?1")

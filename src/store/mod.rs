@@ -104,6 +104,12 @@ impl Store {
         self.pool.begin_with("BEGIN IMMEDIATE").await
     }
 
+    /// The pool itself, for tests that set up states no public operation makes (stories held
+    /// for hours, say).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     /// A cheap round trip, for health checks.
     pub async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
@@ -118,14 +124,6 @@ impl Store {
 /// The current time as unix milliseconds, the unit of every timestamp column.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()
-}
-
-#[cfg(test)]
-impl Store {
-    /// The pool itself, for tests that set up states no public operation makes.
-    pub(crate) fn pool(&self) -> &SqlitePool {
-        &self.pool
-    }
 }
 
 #[cfg(test)]

@@ -213,25 +213,16 @@ impl Store {
 
     /// Changes one preference.
     pub async fn set_preference(&self, subscriber_id: i64, preference: &Preference) -> StoreResult<()> {
-        let query = match preference {
-            Preference::Language(language) => {
-                sqlx::query("UPDATE subscribers SET language = ?2, language_chosen = 1 WHERE id = ?1").bind(*language)
-            }
-            Preference::Mode(mode) => {
-                sqlx::query("UPDATE subscribers SET delivery_mode = ?2 WHERE id = ?1").bind(mode.as_stored())
-            }
-            Preference::QuietHours(quiet) => sqlx::query("UPDATE subscribers SET quiet_hours = ?2 WHERE id = ?1")
-                .bind(quiet.as_ref().map(QuietHours::as_stored)),
-            Preference::Zone(zone) => {
-                sqlx::query("UPDATE subscribers SET timezone = ?2 WHERE id = ?1").bind(zone.name().to_owned())
-            }
-            Preference::BreakingInstant(instant) => {
-                sqlx::query("UPDATE subscribers SET breaking_instant = ?2 WHERE id = ?1").bind(*instant)
-            }
+        let (sql, value): (&str, Option<String>) = match preference {
+            Preference::Language(language) => ("language = ?2, language_chosen = 1", Some((*language).to_owned())),
+            Preference::Mode(mode) => ("delivery_mode = ?2", Some(mode.as_stored())),
+            Preference::QuietHours(quiet) => ("quiet_hours = ?2", quiet.as_ref().map(QuietHours::as_stored)),
+            Preference::Zone(zone) => ("timezone = ?2", Some(zone.name().to_owned())),
+            Preference::BreakingInstant(instant) => ("breaking_instant = ?2", Some(u8::from(*instant).to_string())),
         };
-        query.bind(subscriber_id).execute(&self.pool).await?;
-        sqlx::query("UPDATE subscribers SET updated_at = ?2 WHERE id = ?1")
+        sqlx::query(&format!("UPDATE subscribers SET {sql}, updated_at = ?3 WHERE id = ?1"))
             .bind(subscriber_id)
+            .bind(value)
             .bind(now_ms())
             .execute(&self.pool)
             .await
@@ -358,7 +349,7 @@ async fn upsert_chat(
                                   inactive_reason, subscribed_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CASE WHEN ?7 THEN NULL ELSE ?9 END, ?8, ?8)
          ON CONFLICT (chat_id) DO UPDATE SET
-             kind = excluded.kind, username = excluded.username,
+             kind = excluded.kind, username = COALESCE(excluded.username, subscribers.username),
              display_name = COALESCE(excluded.display_name, subscribers.display_name),
              language_code = COALESCE(excluded.language_code, subscribers.language_code),
              language = CASE WHEN subscribers.language_chosen = 1 OR excluded.language_code IS NULL

@@ -36,7 +36,7 @@ impl TelegramTransport {
             .caption(&photo.caption_html)
             .parse_mode(ParseMode::Html)
             .disable_notification(silent);
-        request.await.map(|sent| i64::from(sent.id.0)).map_err(classify)
+        request.await.map(|sent| i64::from(sent.id.0)).map_err(classify_photo_failure)
     }
 
     async fn send_text(&self, chat_id: i64, message: &OutgoingMessage) -> Result<i64, SendFailure> {
@@ -66,6 +66,29 @@ pub fn classify(error: RequestError) -> SendFailure {
             SendFailure::Temporary("the Bot API answered with something other than JSON".into())
         }
         RequestError::Io(error) => SendFailure::Temporary(format!("i/o: {error}")),
+    }
+}
+
+/// A photo's failure: a refusal by the Bot API (any answer that is not about the chat or the
+/// flood limit) lets the story go as text; a network failure says nothing about the photo (it may
+/// even have been sent) and is retried as it is.
+fn classify_photo_failure(error: RequestError) -> SendFailure {
+    let refusal = match &error {
+        RequestError::Api(api) => api.clone(),
+        _ => return classify(error),
+    };
+    match classify_api(refusal.clone()) {
+        SendFailure::ChatGone(reason) => SendFailure::ChatGone(reason),
+        _ => {
+            let bad_photo = matches!(
+                refusal,
+                ApiError::WrongFileIdOrUrl
+                    | ApiError::FailedToGetUrlContent
+                    | ApiError::ImageProcessFailed
+                    | ApiError::WrongFileId
+            );
+            SendFailure::PhotoRefused { reason: refusal.to_string(), bad_photo }
+        }
     }
 }
 
@@ -113,6 +136,16 @@ mod tests {
             classify(RequestError::Api(ApiError::CantParseEntities("Bad Request: can't parse entities".into())));
         assert!(matches!(failure, SendFailure::Rejected(_)));
         assert!(matches!(classify(RequestError::Api(ApiError::MessageIsTooLong)), SendFailure::Rejected(_)));
+    }
+
+    #[test]
+    fn a_photo_the_bot_api_refuses_lets_the_story_go_as_text() {
+        let refused = classify_photo_failure(RequestError::Api(ApiError::FailedToGetUrlContent));
+        assert!(matches!(refused, SendFailure::PhotoRefused { bad_photo: true, .. }));
+        let not_found = classify_photo_failure(RequestError::Api(ApiError::Unknown("Not Found".into())));
+        assert!(matches!(not_found, SendFailure::PhotoRefused { bad_photo: false, .. }));
+        let blocked = classify_photo_failure(RequestError::Api(ApiError::BotBlocked));
+        assert_eq!(blocked, SendFailure::ChatGone("blocked".into()));
     }
 
     #[test]

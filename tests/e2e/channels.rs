@@ -2,7 +2,6 @@
 //! channels; the menu is one message edited on every tap.
 
 use kabar::config::ChannelSettings;
-use tg_sandbox::SentKind;
 
 use crate::helpers::{TestApp, button_labels, spawn_app_with};
 
@@ -56,16 +55,9 @@ async fn a_story_reaches_only_the_followers_of_its_channel() {
     );
     app.poll_now().await;
 
-    let everything = app.sandbox.sent_to(701);
+    let everything = app.messages_in(701);
     assert_eq!(everything.len(), 3, "a reader who chose nothing gets every story: {everything:#?}");
-    let chosen: Vec<String> = app
-        .sandbox
-        .sent_to(702)
-        .iter()
-        .filter(|m| m.kind == SentKind::Message)
-        .skip(1)
-        .filter_map(|m| m.plain_text.clone())
-        .collect();
+    let chosen: Vec<String> = app.messages_in(702).iter().skip(1).filter_map(|m| m.plain_text.clone()).collect();
     assert_eq!(chosen.len(), 1, "{chosen:#?}");
     assert!(chosen[0].starts_with("Rupiah menguat"), "{chosen:#?}");
 }
@@ -82,7 +74,7 @@ async fn the_channel_menu_is_one_message_edited_in_place_and_answered_at_once() 
         .message_when(711, menu.message_id, |m| button_labels(&m["reply_markup"]).contains(&"⬜ Politics".to_owned()))
         .await;
     assert_eq!(button_labels(&edited["reply_markup"]), ["⬜ All news", "⬜ Politics", "✅ Economy", "Done"]);
-    assert_eq!(app.sandbox.sent_to(711).iter().filter(|m| m.kind == SentKind::Message).count(), 2);
+    assert_eq!(app.messages_in(711).len(), 2, "taps edit the menu, they send nothing new");
     app.tap(711, 711, menu.message_id, "Done").await;
     let done = app.message_when(711, menu.message_id, |m| m["reply_markup"].is_null()).await;
     let status = done["text"].as_str().unwrap();
@@ -102,7 +94,7 @@ async fn a_category_no_channel_claims_becomes_a_channel_readers_can_follow() {
         None,
     );
     app.poll_now().await;
-    assert_eq!(app.sandbox.sent_to(721).len(), 3, "the story arrives: the reader follows everything");
+    assert_eq!(app.messages_in(721).len(), 3, "the story arrives: the reader follows everything");
     let menu = app.reader_sends(721, "/channels").await;
     assert!(button_labels(menu.reply_markup.as_ref().unwrap()).contains(&"✅ Sepak Bola".to_owned()));
 }
@@ -119,5 +111,5 @@ async fn new_readers_follow_the_default_channels_only() {
     assert_eq!(labels, ["⬜ Semua berita", "✅ Berita Utama", "⬜ Hiburan", "Selesai"]);
     app.site.publish_with("Artis ternama menikah di Bali akhir pekan ini", "Isi.", Some("Selebriti"), None);
     app.poll_now().await;
-    assert_eq!(app.sandbox.sent_to(731).len(), 1, "no story outside the default channels");
+    assert_eq!(app.messages_in(731).len(), 1, "no story outside the default channels");
 }

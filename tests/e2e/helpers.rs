@@ -120,9 +120,14 @@ impl TestApp {
 
     /// A reader sends `text` in their private chat; returns the bot's answer.
     pub async fn reader_sends(&self, id: i64, text: &str) -> SentMessage {
-        let before = self.sandbox.sent_to(id).len();
+        let before = self.messages_in(id).len();
         self.sandbox.user_sends_text(id, id, text).expect("the sandbox knows the reader");
         self.message_number(id, before + 1).await
+    }
+
+    /// The messages a chat has received so far, without the edits of earlier ones.
+    pub fn messages_in(&self, chat_id: i64) -> Vec<SentMessage> {
+        self.sandbox.sent_to(chat_id).into_iter().filter(|m| m.kind == tg_sandbox::SentKind::Message).collect()
     }
 
     /// Waits for the `n`th message (1-based) in a chat and returns it.

@@ -12,6 +12,7 @@ mod editors;
 mod helpers;
 mod hostile;
 mod outcomes;
+mod preferences;
 mod readers;
 mod sources;
 mod websub;

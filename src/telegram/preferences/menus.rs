@@ -63,7 +63,9 @@ pub fn settings_menu(subscriber: &Subscriber, schedule: &Schedule, language: &st
     let modes = [DeliveryMode::Instant, DeliveryMode::Hourly, DeliveryMode::Daily { hour: daily_hour }];
     let mode_row = modes
         .into_iter()
-        .map(|mode| button(format!("{} {}", tick(schedule.mode == mode), mode_label(&mode, language)), Tap::Mode(mode)))
+        .map(|mode| {
+            button(format!("{} {}", tick(schedule.mode == mode), mode_button(&mode, language)), Tap::Mode(mode))
+        })
         .collect();
     let suggested = QuietHours::new(SUGGESTED_QUIET_HOURS.0, SUGGESTED_QUIET_HOURS.1).expect("a valid range");
     let quiet_on = schedule.quiet.unwrap_or(suggested);
@@ -154,6 +156,15 @@ pub fn mode_label(mode: &DeliveryMode, language: &str) -> String {
         DeliveryMode::Instant => text(language, "mode_instant", &[]),
         DeliveryMode::Hourly => text(language, "mode_hourly", &[]),
         DeliveryMode::Daily { hour } => text(language, "mode_daily", &[("hour", &format!("{hour:02}:00"))]),
+    }
+}
+
+/// A delivery mode, short enough for one of three buttons in a row.
+fn mode_button(mode: &DeliveryMode, language: &str) -> String {
+    match mode {
+        DeliveryMode::Instant => text(language, "button_mode_instant", &[]),
+        DeliveryMode::Hourly => text(language, "button_mode_hourly", &[]),
+        DeliveryMode::Daily { hour } => text(language, "button_mode_daily", &[("hour", &format!("{hour:02}:00"))]),
     }
 }
 

@@ -23,7 +23,7 @@ use crate::{
     },
     locale::text,
     render::html::escape,
-    store::{KeywordAdded, KeywordKind, NewSubscriber, Preference, Subscriber},
+    store::{KeywordAdded, KeywordKind, NewSubscriber, PENDING, Preference, Subscriber},
 };
 
 /// `/channels`: the channel picker.
@@ -254,6 +254,8 @@ async fn apply(context: &BotContext, button: &Button) -> anyhow::Result<Option<S
         Tap::Mode(mode) => store.set_preference(subscriber.id, &Preference::Mode(*mode)).await?,
         Tap::Quiet(quiet) => store.set_preference(subscriber.id, &Preference::QuietHours(*quiet)).await?,
         Tap::BreakingInstant(on) => store.set_preference(subscriber.id, &Preference::BreakingInstant(*on)).await?,
+        // A button left in an admin's chat must not bring back a chat the bot was removed from.
+        Tap::SubscribeChat if subscriber.inactive_reason.as_deref() != Some(PENDING) => {}
         Tap::SubscribeChat => {
             let chat = NewSubscriber {
                 chat_id: subscriber.chat_id,

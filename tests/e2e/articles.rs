@@ -105,3 +105,39 @@ async fn one_story_syndicated_by_two_sites_is_pushed_once() {
     let messages = app.sandbox.sent_to(251);
     assert_eq!(messages.len(), 2, "the /start answer and the story once: {messages:#?}");
 }
+
+#[tokio::test]
+async fn a_story_with_a_photo_arrives_as_that_photo_with_the_story_as_its_caption() {
+    let app = app_with_backlog_and_readers(&[241]).await;
+    let (title, body) = seed_article();
+    let photo = "https://cdn.example.org/2024/11/pentagon.jpg";
+    let url = app.site.publish_with(&title, &body, Some("Global"), Some(photo));
+    app.poll_now().await;
+    let story = app.message_number(241, 2).await;
+    assert_eq!(story.method, "sendPhoto");
+    assert_eq!(story.photo, Some(tg_sandbox::PhotoInput::Url(photo.into())));
+    let caption = story.plain_text.unwrap();
+    assert!(caption.starts_with(&title) && caption.contains("Pentagon telah mengonfirmasi"), "{caption}");
+    assert!(caption.contains(&url), "{caption}");
+    assert!(caption.encode_utf16().count() <= 1024, "within a caption's limit");
+}
+
+#[tokio::test]
+async fn a_photo_the_platform_refuses_does_not_cost_the_story() {
+    let app = app_with_backlog_and_readers(&[251, 252]).await;
+    app.sandbox.inject_fault_on("sendPhoto", tg_sandbox::Fault::InternalError, 1);
+    let url = app.site.publish_with(
+        "Jembatan baru di Kalimantan dibuka untuk umum",
+        "SAMARINDA – Jembatan sepanjang dua kilometer itu dibuka pagi ini oleh gubernur bersama warga setempat.",
+        None,
+        Some("https://cdn.example.org/broken.jpg"),
+    );
+    app.poll_now().await;
+    let stories: Vec<_> = [251, 252].map(|reader| app.messages_in(reader).pop().unwrap()).into();
+    assert_eq!(stories.iter().filter(|m| m.method == "sendMessage").count(), 1, "one went as text: {stories:#?}");
+    for story in stories {
+        assert!(story.plain_text.unwrap().contains(&url), "each reader got the story once");
+    }
+    app.settle().await;
+    assert_eq!(app.messages_in(251).len() + app.messages_in(252).len(), 4, "and only once");
+}

@@ -9,6 +9,7 @@ mod corpus;
 mod crash;
 mod delivery;
 mod editors;
+mod groups;
 mod helpers;
 mod hostile;
 mod outcomes;

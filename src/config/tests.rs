@@ -117,3 +117,25 @@ fn a_string_value_from_the_environment_stays_a_string() {
 fn broken_toml_is_reported_with_the_file_name() {
     assert!(error_of("[limits\n", &[]).contains("test.toml"));
 }
+
+#[test]
+fn reader_defaults_and_channels_are_checked_by_key() {
+    assert!(error_of("[readers]\ntimezone = \"Mars/Olympus\"", &[]).contains("readers.timezone"));
+    assert!(error_of("[readers]\ndefault_language = \"fr\"", &[]).contains("readers.default_language"));
+    let bad_slug = "[[channels]]\nslug = \"Politik Dalam\"\nname = \"Politik\"";
+    assert!(error_of(bad_slug, &[]).contains("channels[0].slug"));
+    let twice = "[[channels]]\nslug = \"a\"\nname = \"A\"\n[[channels]]\nslug = \"a\"\nname = \"B\"";
+    assert!(error_of(twice, &[]).contains("channels[1].slug"));
+    assert!(error_of("[[channels]]\nslug = \"a\"\nname = \"A\"\ncolour = 1", &[]).contains("colour"));
+    assert!(error_of("", &[("KABAR_CHANNELS__SLUG", "x")]).contains("config file"));
+}
+
+#[test]
+fn channels_load_with_their_names_in_other_languages() {
+    let text = "[readers]\ntimezone = \"WITA\"\n[[channels]]\nslug = \"politik\"\nname = \"Politik\"\n\
+                names = { en = \"Politics\" }\ncategories = [\"Pemerintahan\"]\ndefault = true";
+    let settings = load(text, &[("KABAR_READERS__DEFAULT_LANGUAGE", "id")]).unwrap();
+    assert_eq!(settings.readers.default_language, "id");
+    assert_eq!(settings.channels[0].names["en"], "Politics");
+    assert!(settings.channels[0].default);
+}

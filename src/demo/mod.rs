@@ -7,7 +7,7 @@ pub mod news_site;
 use std::{io::Write, time::Duration};
 
 use anyhow::Context;
-use tg_sandbox::{NewUser, Sandbox, SandboxConfig, SentMessage};
+use tg_sandbox::{NewUser, PhotoInput, Sandbox, SandboxConfig, SentKind, SentMessage};
 use tokio::sync::oneshot;
 
 use crate::{
@@ -63,8 +63,9 @@ pub async fn run(out: &mut dyn Write) -> anyhow::Result<()> {
     writeln!(out, "The source's first poll recorded the story already on the site; it is not pushed.")?;
 
     let (title, body) = news_site::seed_article();
-    let url = site.publish(&title, &body);
-    writeln!(out, "The site publishes a new story: {url}")?;
+    let photo = site.feed_url().replace("/feed/", "/wp-content/uploads/2024/11/pentagon.jpg");
+    let url = site.publish_with(&title, &body, Some("Global"), Some(&photo));
+    writeln!(out, "The site publishes a new story, with a photo, in its section Global: {url}")?;
     let active: Vec<&Reader> = READERS.iter().filter(|r| !r.stops).collect();
     for reader in &active {
         wait_for(&sandbox, reader.id, 2).await?;
@@ -173,7 +174,10 @@ fn print_transcript(out: &mut dyn Write, reader: &Reader, messages: &[SentMessag
         reader.language,
         messages.len()
     )?;
-    for message in messages {
+    for message in messages.iter().filter(|m| m.kind == SentKind::Message) {
+        if let Some(PhotoInput::Url(photo)) = &message.photo {
+            writeln!(out, "  📷 {photo}")?;
+        }
         let text = message.plain_text.as_deref().unwrap_or("");
         for (i, line) in text.lines().enumerate() {
             let prefix = if i == 0 { "  ▸ " } else { "    " };

@@ -179,3 +179,67 @@ pub(super) async fn file_article(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{NewSubscriber, test_store};
+
+    fn channel(slug: &str, default: bool) -> ChannelSettings {
+        ChannelSettings {
+            slug: slug.into(),
+            name: slug.to_uppercase(),
+            names: Default::default(),
+            categories: Vec::new(),
+            sources: Vec::new(),
+            default,
+        }
+    }
+
+    async fn reader(store: &Store, chat_id: i64) -> i64 {
+        store.subscribe(&NewSubscriber::private(chat_id)).await.unwrap();
+        store.subscriber(chat_id).await.unwrap().unwrap().id
+    }
+
+    #[tokio::test]
+    async fn unfollowing_one_channel_of_all_keeps_the_others() {
+        let (store, _dir) = test_store().await;
+        store.sync_config_channels(&[channel("a", false), channel("b", false), channel("c", false)]).await.unwrap();
+        let id = reader(&store, 1).await;
+        assert!(store.subscriber(1).await.unwrap().unwrap().all_channels);
+        let b = store.channels().await.unwrap()[1].id;
+        store.toggle_follow(id, b).await.unwrap();
+        let mut followed = store.followed_channels(id).await.unwrap();
+        followed.sort();
+        let all: Vec<i64> = store.channels().await.unwrap().iter().map(|c| c.id).filter(|&c| c != b).collect();
+        assert_eq!(followed, all);
+        store.toggle_follow(id, b).await.unwrap();
+        assert_eq!(store.followed_channels(id).await.unwrap().len(), 3, "tapped again, followed again");
+    }
+
+    #[tokio::test]
+    async fn a_removed_channel_leaves_its_only_followers_following_everything() {
+        let (store, _dir) = test_store().await;
+        store.sync_config_channels(&[channel("a", true), channel("b", false)]).await.unwrap();
+        let id = reader(&store, 1).await;
+        assert!(!store.subscriber(1).await.unwrap().unwrap().all_channels, "new readers follow the default");
+        store.sync_config_channels(&[channel("b", false)]).await.unwrap();
+        assert!(store.subscriber(1).await.unwrap().unwrap().all_channels);
+        assert!(store.followed_channels(id).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn channels_made_from_categories_stop_at_the_cap() {
+        let (store, _dir) = test_store().await;
+        let mut tx = store.begin_write().await.unwrap();
+        sqlx::query("INSERT INTO articles (id, item_key, title, discovered_at) VALUES (1, 'k', 't', 0)")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        let made: Vec<ChannelRef> =
+            (0..5).map(|n| ChannelRef::FromCategory { slug: format!("c{n}"), name: format!("C{n}") }).collect();
+        file_article(&mut tx, 1, &made, 3).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(store.channels().await.unwrap().len(), 3);
+    }
+}

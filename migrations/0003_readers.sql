@@ -67,6 +67,10 @@ ALTER TABLE subscribers ADD COLUMN timezone TEXT;                               
 ALTER TABLE subscribers ADD COLUMN breaking_instant INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE subscribers ADD COLUMN has_filters INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE subscribers ADD COLUMN last_digest_at INTEGER;
+-- When the oldest story still waiting for this subscriber's digest was held; NULL when none
+-- waits. The digest sender looks only at these rows, not at every held story.
+ALTER TABLE subscribers ADD COLUMN held_since INTEGER;
+CREATE INDEX subscribers_holding ON subscribers (held_since) WHERE held_since IS NOT NULL;
 -- Who made the bot a member of a group or channel: the admin asked to set it up.
 ALTER TABLE subscribers ADD COLUMN added_by INTEGER;
 

@@ -82,6 +82,7 @@ impl DigestSender {
         // Newest first: when the message cannot hold them all, the oldest are the ones left out.
         let stories = self.store.held_stories(reader.subscriber.id, STORIES_PER_DIGEST).await?;
         if stories.is_empty() {
+            self.store.refresh_held_since(reader.subscriber.id).await?;
             return Ok(None);
         }
         let entries: Vec<DigestEntry<'_>> = stories

@@ -150,21 +150,27 @@ impl Default for SummarySettings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FetchSettings {
-    /// Fetch from loopback and private addresses (127/8, 10/8, 172.16/12, 192.168/16, fc00::/7).
-    /// Link-local addresses, where cloud metadata services live, are refused whatever this says.
+    /// Fetch from private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7): the network
+    /// kabar runs in. Link-local addresses, where cloud metadata services live, are refused
+    /// whatever this says.
     pub allow_private_addresses: bool,
+    /// Fetch from this machine (127/8, ::1): for a news site or a stand-in running beside kabar.
+    pub allow_loopback: bool,
 }
 
 impl Default for FetchSettings {
     fn default() -> Self {
-        Self { allow_private_addresses: true }
+        Self { allow_private_addresses: false, allow_loopback: true }
     }
 }
 
 impl FetchSettings {
     /// The address policy these settings ask for.
     pub fn guard(&self) -> crate::sources::guard::AddressGuard {
-        crate::sources::guard::AddressGuard { allow_private: self.allow_private_addresses }
+        crate::sources::guard::AddressGuard {
+            allow_private: self.allow_private_addresses,
+            allow_loopback: self.allow_loopback,
+        }
     }
 }
 

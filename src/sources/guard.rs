@@ -12,8 +12,10 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 /// The address policy of kabar's fetches.
 #[derive(Debug, Clone, Copy)]
 pub struct AddressGuard {
-    /// Loopback and private ranges (10/8, 172.16/12, 192.168/16, fc00::/7, 127/8, ::1).
+    /// Private ranges: 10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7.
     pub allow_private: bool,
+    /// This machine: 127/8, ::1.
+    pub allow_loopback: bool,
 }
 
 impl AddressGuard {
@@ -26,8 +28,11 @@ impl AddressGuard {
         if ip.is_unspecified() || ip.is_multicast() || is_link_local(ip) || ip == IpAddr::from([255, 255, 255, 255]) {
             return Some("a link-local, multicast or unspecified address");
         }
-        if !self.allow_private && (ip.is_loopback() || is_private(ip)) {
-            return Some("a private or loopback address (set fetch.allow_private_addresses to allow it)");
+        if !self.allow_loopback && ip.is_loopback() {
+            return Some("a loopback address (set fetch.allow_loopback to allow it)");
+        }
+        if !self.allow_private && is_private(ip) {
+            return Some("a private address (set fetch.allow_private_addresses to allow it)");
         }
         None
     }
@@ -100,8 +105,8 @@ pub fn guarded_client(guard: AddressGuard, max_redirects: usize) -> reqwest::Cli
 mod tests {
     use super::*;
 
-    const STRICT: AddressGuard = AddressGuard { allow_private: false };
-    const LOCAL_TESTING: AddressGuard = AddressGuard { allow_private: true };
+    const STRICT: AddressGuard = AddressGuard { allow_private: false, allow_loopback: false };
+    const LOCAL_TESTING: AddressGuard = AddressGuard { allow_private: true, allow_loopback: true };
 
     fn ip(text: &str) -> IpAddr {
         text.parse().unwrap()
@@ -120,6 +125,14 @@ mod tests {
             assert!(STRICT.refusal(ip(address)).is_some(), "{address}");
             assert!(LOCAL_TESTING.refusal(ip(address)).is_none(), "{address}");
         }
+    }
+
+    #[test]
+    fn the_default_refuses_the_network_inside_but_not_this_machine() {
+        let default = crate::config::FetchSettings::default().guard();
+        assert!(default.refusal(ip("10.0.0.5")).is_some());
+        assert!(default.refusal(ip("192.168.1.1")).is_some());
+        assert!(default.refusal(ip("127.0.0.1")).is_none(), "kabar beside its news site, as in tests and demos");
     }
 
     #[test]

@@ -513,6 +513,14 @@ async fn write_destinations(
                 row.push_bind(subscriber_id).push_bind(broadcast_id).push_bind(now);
             });
             insert.build().execute(&mut **tx).await?;
+            sqlx::query(
+                "UPDATE subscribers SET held_since = COALESCE(held_since, ?2)
+                 WHERE id IN (SELECT value FROM json_each(?1))",
+            )
+            .bind(serde_json::to_string(&held).unwrap_or_default())
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
         }
     }
     Ok(())

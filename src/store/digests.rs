@@ -36,13 +36,19 @@ impl Store {
     /// Every active reader with stories waiting, with the time the oldest was held.
     pub async fn readers_with_held_stories(&self) -> StoreResult<Vec<WaitingReader>> {
         sqlx::query_as(&format!(
-            "SELECT {SUBSCRIBER_COLUMNS}, MIN(h.held_at) AS oldest_held_at
-             FROM held_stories h JOIN subscribers s ON s.id = h.subscriber_id
-             WHERE h.digest_id IS NULL AND s.active = 1
-             GROUP BY s.id"
+            "SELECT {SUBSCRIBER_COLUMNS}, s.held_since AS oldest_held_at FROM subscribers s
+             WHERE s.held_since IS NOT NULL AND s.active = 1"
         ))
         .fetch_all(&self.pool)
         .await
+    }
+
+    /// Reads a reader's `held_since` again from the stories still waiting (none, when the ones
+    /// held were cancelled).
+    pub async fn refresh_held_since(&self, subscriber_id: i64) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        refresh_held_since(&mut tx, subscriber_id).await?;
+        tx.commit().await
     }
 
     /// The stories waiting for one reader, newest first, at most `limit`.
@@ -103,8 +109,21 @@ impl Store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
+            refresh_held_since(&mut tx, digest.subscriber_id).await?;
         }
         tx.commit().await?;
         Ok(Some(digest_id))
     }
+}
+
+async fn refresh_held_since(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, subscriber_id: i64) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE subscribers SET held_since =
+             (SELECT MIN(held_at) FROM held_stories WHERE subscriber_id = ?1 AND digest_id IS NULL)
+         WHERE id = ?1",
+    )
+    .bind(subscriber_id)
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
 }

@@ -183,10 +183,10 @@ async fn the_cloud_metadata_address_is_refused_directly_and_through_a_redirect()
 }
 
 #[tokio::test]
-async fn private_addresses_are_refused_when_the_operator_says_so() {
-    let app = crate::helpers::spawn_app_with(|settings| settings.fetch.allow_private_addresses = false).await;
+async fn this_machines_addresses_are_refused_when_the_operator_says_so() {
+    let app = crate::helpers::spawn_app_with(|settings| settings.fetch.allow_loopback = false).await;
     let error = last_error(&app, crate::helpers::SOURCE).await;
-    assert!(error.contains("refused") && error.contains("private"), "{error:?}");
+    assert!(error.contains("refused") && error.contains("loopback"), "{error:?}");
     let page = app.site.publish(
         "Dari jaringan dalam",
         "JAKARTA – Alamat di jaringan dalam tidak boleh diambil bila operator melarangnya.",

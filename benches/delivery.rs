@@ -3,6 +3,8 @@
 //! - the rate achieved as a fraction of the limit, and the 429s, for a push at 30/s and at 1,000/s;
 //! - the engine's own ceiling with the limits off, outcomes recorded durably in SQLite;
 //! - the time to fan a push out to 1,000,000 subscribers, and the process's peak memory meanwhile;
+//! - the same for an article when readers have chosen: half follow one channel, and 15% have a
+//!   digest, quiet hours or keyword filters and are routed one by one;
 //! - the same push sent through teloxide's Throttle adaptor, for comparison.
 //!
 //! `cargo bench --bench delivery`. `KABAR_BENCH_SUBSCRIBERS` (default 10,000) and
@@ -14,10 +16,12 @@ use std::{
 };
 
 use kabar::{
-    config::{DeliverySettings, Limits},
+    audience::channels::ChannelRef,
+    config::{ChannelSettings, DeliverySettings, Limits},
     delivery::{DeliveryEngine, Pacer},
     metrics::Metrics,
-    store::{BroadcastKind, NewBroadcast, NewSubscriber, Store},
+    render::{Renderer, compose},
+    store::{BroadcastKind, NewArticle, NewBroadcast, NewSubscriber, Store},
     telegram::TelegramTransport,
 };
 use teloxide::{adaptors::throttle, prelude::*};
@@ -35,6 +39,13 @@ async fn main() -> anyhow::Result<()> {
     let (seconds, peak_mib) = measure_fan_out(fan_out).await?;
     println!(
         "fan-out:  {fan_out} deliveries queued in {seconds:.2} s; peak memory {peak_mib:.0} MiB (targets: < 10 s, < 150 MiB)"
+    );
+
+    let routed = measure_routed_fan_out(fan_out).await?;
+    println!(
+        "fan-out:  an article to {fan_out} readers who chose (half one channel, 15% digest/quiet hours/keywords): \
+         {} queued and {} held for digests in {:.2} s; peak memory {:.0} MiB",
+        routed.queued, routed.held, routed.seconds, routed.peak_mib
     );
 
     for limit in [30, 1_000] {
@@ -101,6 +112,56 @@ async fn measure_fan_out(count: usize) -> anyhow::Result<(f64, f64)> {
     let seconds = started.elapsed().as_secs_f64();
     anyhow::ensure!(recipients as usize == count, "fanned out to {recipients} of {count}");
     Ok((seconds, peak_memory_mib()))
+}
+
+struct RoutedFanOut {
+    queued: i64,
+    held: i64,
+    seconds: f64,
+    peak_mib: f64,
+}
+
+/// An article pushed to `count` readers, many of whom have chosen how they get the news.
+async fn measure_routed_fan_out(count: usize) -> anyhow::Result<RoutedFanOut> {
+    let dir = tempfile::tempdir()?;
+    let store = store_with_subscribers(&dir, count).await?;
+    let channels = ["politik", "ekonomi"].map(|slug| ChannelSettings {
+        slug: slug.into(),
+        name: slug.into(),
+        names: Default::default(),
+        categories: Vec::new(),
+        sources: Vec::new(),
+        default: false,
+    });
+    store.sync_config_channels(&channels).await?;
+    let readers_choices = [
+        "UPDATE subscribers SET all_channels = 0 WHERE id % 2 = 0",
+        "INSERT INTO follows (subscriber_id, channel_id)
+             SELECT s.id, c.id FROM subscribers s, channels c WHERE s.id % 2 = 0 AND c.slug = 'politik'",
+        "UPDATE subscribers SET delivery_mode = 'hourly' WHERE id % 20 = 1",
+        "UPDATE subscribers SET quiet_hours = '0-1439' WHERE id % 20 = 3",
+        "INSERT INTO keyword_filters (subscriber_id, kind, keyword)
+             SELECT id, 'exclude', 'sepak bola' FROM subscribers WHERE id % 20 = 5",
+        "UPDATE subscribers SET has_filters = 1 WHERE id % 20 = 5",
+    ];
+    for statement in readers_choices {
+        sqlx::query(statement).execute(store.pool()).await?;
+    }
+    let article = NewArticle {
+        item_key: "bench-1".into(),
+        title: "Presiden melantik menteri baru".into(),
+        summary: Some("JAKARTA – Presiden melantik tiga menteri baru di Istana Negara pada Senin pagi.".into()),
+        url: Some("https://news.example/2024/menteri-baru/".into()),
+        ..NewArticle::default()
+    };
+    let broadcast = compose::article(&Renderer::default(), &article, "bench")?;
+    let filed = [ChannelRef::Configured("politik".into())];
+    reset_peak_memory();
+    let started = Instant::now();
+    let (id, _) = store.publish_article(&article, &filed, &broadcast).await?.expect("a new article");
+    let seconds = started.elapsed().as_secs_f64();
+    let progress = store.broadcast_progress(id).await?.expect("the broadcast exists");
+    Ok(RoutedFanOut { queued: progress.pending, held: progress.held, seconds, peak_mib: peak_memory_mib() })
 }
 
 /// Resets the kernel's high-water mark of this process's resident memory.

@@ -263,6 +263,15 @@ async fn record_outcome(tx: &mut Transaction<'_, Sqlite>, outcome: &DeliveryOutc
     query.execute(&mut **tx).await.map(|_| ())
 }
 
+impl Store {
+    /// Moves a group's subscription to the supergroup it became (see [`move_chat`]).
+    pub async fn move_chat(&self, chat_id: i64, new_chat_id: i64) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        move_chat(&mut tx, chat_id, new_chat_id).await?;
+        tx.commit().await
+    }
+}
+
 /// Moves a subscriber to the chat id its group migrated to, settings and all. When the new chat
 /// already subscribed on its own, the old row is retired instead, so the chat is never served
 /// twice; an inactive row there (the bot's "joined" note for the new supergroup) gives way.

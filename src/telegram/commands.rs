@@ -67,6 +67,10 @@ impl BotContext {
 /// The handler tree: commands, button taps, and changes of the bot's membership in a chat.
 pub fn schema() -> UpdateHandler<anyhow::Error> {
     let on_message = Update::filter_message()
+        .branch(
+            dptree::filter(|message: Message| message.migrate_to_chat_id().is_some())
+                .endpoint(membership::on_migration),
+        )
         .branch(teloxide::filter_command::<Command, _>().endpoint(on_command))
         .branch(dptree::filter(|message: Message| message.chat.is_private()).endpoint(readers::help_for_chatter));
     let on_tap = Update::filter_callback_query()

@@ -33,6 +33,20 @@ pub async fn on_change(bot: Bot, update: ChatMemberUpdated, context: Arc<BotCont
     }
 }
 
+/// A group became a supergroup: its subscription moves to the new id at once, before any send
+/// meets the old one's `migrate_to_chat_id` error.
+pub async fn on_migration(message: Message, context: Arc<BotContext>) -> anyhow::Result<()> {
+    if let Some(new_chat) = message.migrate_to_chat_id() {
+        context.store.move_chat(message.chat.id.0, new_chat.0).await?;
+        tracing::info!(
+            from = message.chat.id.0,
+            to = new_chat.0,
+            "a group became a supergroup; its subscription moved"
+        );
+    }
+    Ok(())
+}
+
 /// The chat as a subscriber-to-be, its language the adder's.
 fn chat_of(update: &ChatMemberUpdated) -> NewSubscriber {
     NewSubscriber {

@@ -139,6 +139,8 @@ async fn stats(State(sb): State<Sandbox>) -> Response {
         "sends_per_second": sb.sends_per_second(),
         "max_sends_in_any_second": sb.max_sends_in_any_window(Duration::from_secs(1), None),
         "pending_updates": sb.pending_updates(),
+        "webhook_deliveries": sb.webhook_deliveries(),
+        "webhook_failures": sb.webhook_failures(),
     })))
 }
 

@@ -45,6 +45,8 @@ pub(crate) mod msg {
     pub const NEED_ADMIN_IN_CHANNEL: &str = "Bad Request: need administrator rights in the channel chat";
     pub const WEBHOOK_ACTIVE: &str = "Conflict: can't use getUpdates method while webhook is \
         active; use deleteWebhook to delete the webhook first";
+    pub const SECRET_TOKEN_UNALLOWED: &str = "Bad Request: secret token contains unallowed characters";
+    pub const WEBHOOK_NEEDS_HTTPS: &str = "Bad Request: bad webhook: An HTTPS URL must be provided for webhook";
     pub const TERMINATED: &str = "Conflict: terminated by other getUpdates request; make sure \
         that only one bot instance is running";
 }

@@ -63,6 +63,19 @@ impl Sandbox {
         self.shared.updates.pending()
     }
 
+    /// Updates the webhook acknowledged with a 2xx answer (each counted once, however many
+    /// attempts it took). With [`Sandbox::webhook_failures`], lets a test wait for delivery
+    /// without polling its own server.
+    pub fn webhook_deliveries(&self) -> usize {
+        self.shared.updates.webhook_counts().0
+    }
+
+    /// Webhook delivery attempts that failed (non-2xx answer, refused connection, timeout);
+    /// each is retried after a backoff of 200 ms doubling up to 5 s.
+    pub fn webhook_failures(&self) -> usize {
+        self.shared.updates.webhook_counts().1
+    }
+
     /// The bot's commands for a scope key and language (`""` for none). Scope keys:
     /// `default`, `all_private_chats`, `all_group_chats`, `all_chat_administrators`,
     /// `chat:<id>`, `chat_administrators:<id>`, `chat_member:<chat>:<user>`.

@@ -20,13 +20,22 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Webhooks
+//! After `setWebhook` the sandbox posts every pending update, oldest first and one at a time, to
+//! the URL (plain `http` too, unlike Telegram, so tests can serve it on loopback), with the
+//! `X-Telegram-Bot-Api-Secret-Token` header when a secret was set. A 2xx answer acknowledges
+//! the update; anything else keeps it queued and retries after 200 ms, doubling up to 5 s, with
+//! the error in `getWebhookInfo`. [`Sandbox::webhook_deliveries`] and
+//! [`Sandbox::webhook_failures`] count the outcomes.
+//!
 //! # Layout
 //! - `server`: routing, authentication, fault injection, the rejection log.
 //! - `methods`: one file per group of Bot API methods.
 //! - `html`, `text`: Telegram's HTML parser and text/keyboard checks.
 //! - `limits`: the flood limits.
 //! - `world`, `shapes`: the simulated chats and the JSON they serialise to.
-//! - `updates`: the `getUpdates` queue.
+//! - `updates`: the queue behind `getUpdates` and the webhook.
+//! - `webhook`: the task posting updates to a webhook set with `setWebhook`.
 //! - `control`, `control_http`, `inspect`: playing readers and reading back what the bot did.
 
 #![warn(missing_docs)]
@@ -47,6 +56,7 @@ mod server;
 mod shapes;
 mod text;
 mod updates;
+mod webhook;
 mod world;
 
 use std::net::SocketAddr;
@@ -151,6 +161,7 @@ impl Sandbox {
                 tracing::warn!(%err, "telegram sandbox stopped");
             }
         });
+        webhook::spawn_delivery(&runtime, shared.clone());
         tracing::debug!(%addr, "telegram sandbox listening");
         let owner = Arc::new(Owner(shared.clone()));
         Ok(Sandbox { shared, _owner: Some(owner) })

@@ -144,9 +144,12 @@ async fn a_long_poll_with_nothing_to_deliver_returns_empty_at_its_timeout() {
 async fn an_active_webhook_forbids_polling_until_deleted() {
     let sandbox = sandbox();
     let bot = bot(&sandbox);
-    bot.set_webhook("https://example.com/hook".parse().unwrap()).await.unwrap();
+    // A port nobody listens on: deliveries fail, so the updates stay pending.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let url = format!("http://{closed}/hook");
+    bot.set_webhook(url.parse().unwrap()).await.unwrap();
     let info = bot.get_webhook_info().await.unwrap();
-    assert_eq!(info.url.unwrap().as_str(), "https://example.com/hook");
+    assert_eq!(info.url.unwrap().as_str(), url);
     assert_eq!(info.pending_update_count, 3);
     let (status, _) = call(&sandbox, "getUpdates", serde_json::json!({})).await;
     assert_eq!(status, 409);

@@ -10,7 +10,7 @@ use crate::Shared;
 use crate::error::{ApiError, msg, ok_body};
 use crate::params::Params;
 use crate::record::CallbackAnswer;
-use crate::updates::{Poll, WebhookInfo};
+use crate::updates::{Poll, WebhookSettings};
 use crate::world::BotCommandEntry;
 
 /// Telegram holds a long poll for at most 50 seconds.
@@ -32,11 +32,7 @@ pub(super) fn get_me(sh: &Shared) -> Result<Vec<u8>, ApiError> {
 }
 
 pub(super) async fn get_updates(sh: &Shared, p: &Params) -> Result<Vec<u8>, ApiError> {
-    let allowed_updates = p
-        .json("allowed_updates")
-        .ok()
-        .flatten()
-        .and_then(|v| serde_json::from_value::<Vec<String>>(v.into_owned()).ok());
+    let allowed_updates = allowed_updates(p);
     let poll = Poll {
         offset: p.int("offset").unwrap_or(0),
         limit: p.int("limit").unwrap_or(100).clamp(1, 100) as usize,
@@ -129,21 +125,48 @@ pub(crate) fn scope_key(scope: Option<&Value>) -> Option<String> {
     }
 }
 
+/// Records the webhook; the delivery task (`crate::webhook`) starts posting to it at once.
+/// `http` URLs are accepted besides `https` so tests can serve the webhook on loopback.
 pub(super) fn set_webhook(sh: &Shared, p: &Params) -> Result<Vec<u8>, ApiError> {
-    let url = p.str("url").unwrap_or_default().into_owned();
-    let info = (!url.is_empty()).then(|| WebhookInfo {
+    let url = p.str("url").unwrap_or_default().trim().to_owned();
+    if url.is_empty() {
+        sh.updates.set_webhook(None, p.flag("drop_pending_updates"));
+        return Ok(ok_body(&true));
+    }
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(ApiError::bad_request(msg::WEBHOOK_NEEDS_HTTPS));
+    }
+    let settings = WebhookSettings {
         url,
-        has_custom_certificate: false,
-        pending_update_count: 0,
-        max_connections: Some(p.int("max_connections").unwrap_or(40) as u32),
-        allowed_updates: p
-            .json("allowed_updates")
-            .ok()
-            .flatten()
-            .and_then(|v| serde_json::from_value(v.into_owned()).ok()),
-    });
-    sh.updates.set_webhook(info, p.flag("drop_pending_updates"));
+        secret_token: secret_token(p)?,
+        max_connections: p.int("max_connections").unwrap_or(DEFAULT_MAX_CONNECTIONS).clamp(1, 100) as u32,
+        allowed_updates: allowed_updates(p),
+    };
+    sh.updates.set_webhook(Some(settings), p.flag("drop_pending_updates"));
     Ok(ok_body(&true))
+}
+
+/// Telegram's default for `max_connections`; the sandbox delivers one at a time regardless.
+const DEFAULT_MAX_CONNECTIONS: i64 = 40;
+
+/// `secret_token`: absent or empty means none; otherwise 1-256 of `A-Z a-z 0-9 _ -`, because
+/// it has to travel as an HTTP header.
+fn secret_token(p: &Params) -> Result<Option<String>, ApiError> {
+    let Some(secret) = p.str("secret_token").filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    if !is_valid_secret_token(&secret) {
+        return Err(ApiError::bad_request(msg::SECRET_TOKEN_UNALLOWED));
+    }
+    Ok(Some(secret.into_owned()))
+}
+
+fn is_valid_secret_token(secret: &str) -> bool {
+    (1..=256).contains(&secret.len()) && secret.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+fn allowed_updates(p: &Params) -> Option<Vec<String>> {
+    p.json("allowed_updates").ok().flatten().and_then(|v| serde_json::from_value(v.into_owned()).ok())
 }
 
 pub(super) fn delete_webhook(sh: &Shared, p: &Params) -> Result<Vec<u8>, ApiError> {
@@ -153,4 +176,19 @@ pub(super) fn delete_webhook(sh: &Shared, p: &Params) -> Result<Vec<u8>, ApiErro
 
 pub(super) fn get_webhook_info(sh: &Shared) -> Result<Vec<u8>, ApiError> {
     Ok(ok_body(&sh.updates.webhook_info()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_valid_secret_token;
+
+    #[test]
+    fn secret_tokens_are_1_to_256_header_safe_characters() {
+        assert!(is_valid_secret_token("aZ09_-"));
+        assert!(is_valid_secret_token(&"x".repeat(256)));
+        assert!(!is_valid_secret_token(&"x".repeat(257)));
+        assert!(!is_valid_secret_token("has space"));
+        assert!(!is_valid_secret_token("semi;colon"));
+        assert!(!is_valid_secret_token("ünïcode"));
+    }
 }

@@ -136,6 +136,7 @@ async fn poll_cycles() -> anyhow::Result<(f64, f64)> {
             url: format!("{base}/feeds/{n}").parse()?,
             poll_interval_secs: 60,
             kind: SourceKind::Feed,
+            corrections: false,
         };
         store.add_source(&source).await?;
     }

@@ -84,6 +84,8 @@ impl Application {
             publisher: publisher.clone(),
             admin_token: settings.http.admin_token.as_deref().map(Arc::from),
             bot_running: Arc::new(AtomicBool::new(false)),
+            auth_throttle: Arc::default(),
+            webhook: webhook_inbox(&settings),
         };
         Ok(Application { settings, listener, bot, store, pacer, engine, publisher, http_state })
     }
@@ -91,6 +93,11 @@ impl Application {
     /// The address the HTTP server listens on (with the real port when 0 was asked for).
     pub fn http_addr(&self) -> SocketAddr {
         self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// What a changed config can change while the application runs.
+    pub fn reloader(&self) -> Reloader {
+        Reloader { pacer: self.pacer.clone() }
     }
 
     /// The database, for tests and tools that run beside the application.
@@ -133,15 +140,22 @@ impl Application {
             pacer: self.pacer.clone(),
             renderer: self.http_state.renderer.clone(),
             engine: self.engine.clone(),
+            publisher: self.publisher.clone(),
             editors: Editors::new(&self.settings.editors.user_ids),
         });
-        let bot = tokio::spawn(telegram::polling::run(
-            self.bot,
-            context,
-            self.settings.telegram.poll_timeout_secs,
-            self.http_state.bot_running.clone(),
-            stop_rx,
-        ));
+        let running = self.http_state.bot_running.clone();
+        let bot = match (&self.settings.telegram.webhook_url, &self.http_state.webhook) {
+            (Some(url), Some(inbox)) => {
+                tokio::spawn(telegram::webhook::run(self.bot, context, url.clone(), inbox.clone(), running, stop_rx))
+            }
+            _ => tokio::spawn(telegram::polling::run(
+                self.bot,
+                context,
+                self.settings.telegram.poll_timeout_secs,
+                running,
+                stop_rx,
+            )),
+        };
 
         shutdown.await;
         tracing::info!("stopping: finishing in-flight sends");
@@ -163,12 +177,38 @@ impl Application {
     }
 }
 
+/// Applies a reloaded config (SIGHUP) to a running application: the `[limits]`, at once. Other
+/// keys need a restart, and the log says so when they changed.
+#[derive(Clone)]
+pub struct Reloader {
+    pacer: Arc<Pacer>,
+}
+
+impl Reloader {
+    pub fn apply(&self, settings: &Settings) {
+        let (before, after) = (self.pacer.limits(), settings.limits);
+        if before == after {
+            tracing::info!("config reloaded; the limits are unchanged");
+            return;
+        }
+        self.pacer.set_limits(after);
+        tracing::info!(?before, ?after, "config reloaded; the new limits apply now");
+    }
+}
+
 /// The summarizer with the operator's extra rules and the renderer with their templates; an
 /// error names the config key whose file is wrong.
 pub fn load_operator_content(settings: &Settings) -> anyhow::Result<(Summarizer, Renderer)> {
     let summarizer = Summarizer::from_settings(&settings.summary).context("config key `summary.rules_file`")?;
     let renderer = Renderer::with_overrides(settings.templates.dir.as_deref()).context("config key `templates.dir`")?;
     Ok((summarizer, renderer))
+}
+
+/// In webhook mode, where the HTTP receiver leaves Telegram's updates for the bot.
+fn webhook_inbox(settings: &Settings) -> Option<Arc<telegram::webhook::WebhookInbox>> {
+    settings.telegram.webhook_url.as_ref()?;
+    let secret = settings.telegram.webhook_secret.clone()?;
+    Some(Arc::new(telegram::webhook::WebhookInbox { secret, arrived: tokio::sync::Notify::new() }))
 }
 
 fn telegram_bot(settings: &Settings) -> anyhow::Result<Bot> {

@@ -20,6 +20,16 @@ pub fn language_for(language_code: Option<&str>, default: &'static str) -> &'sta
     }
 }
 
+/// A duration as kabar writes it in chats and terminals: "13s", "2m05s", "1h02m".
+pub fn duration(duration: std::time::Duration) -> String {
+    let seconds = duration.as_secs_f64().round() as u64;
+    match seconds {
+        0..60 => format!("{seconds}s"),
+        60..3600 => format!("{}m{:02}s", seconds / 60, seconds % 60),
+        _ => format!("{}h{:02}m", seconds / 3600, seconds % 3600 / 60),
+    }
+}
+
 /// A language kabar speaks, by its code; None for any other.
 pub fn known_language(code: &str) -> Option<&'static str> {
     crate::render::LANGUAGES.into_iter().find(|language| *language == code)

@@ -5,11 +5,18 @@ use std::sync::Arc;
 
 use prometheus_client::{
     encoding::text::encode,
-    metrics::{counter::Counter, family::Family, gauge::Gauge},
+    metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
     registry::Registry,
 };
 
+use crate::store::QueueDepth;
+
 type Labels = Vec<(&'static str, String)>;
+
+/// Seconds from a message's publication to its send. A push to 100,000 readers at 30 sends a
+/// second takes almost an hour, so the buckets reach past that.
+const LATENCY_BUCKETS: [f64; 14] =
+    [0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 1800.0, 3600.0, 7200.0];
 
 /// Every metric kabar exports; cheap to clone.
 #[derive(Clone, Debug)]
@@ -30,6 +37,9 @@ struct Inner {
     failing_sources: Gauge,
     source_failures: Family<Labels, Gauge>,
     source_next_poll: Family<Labels, Gauge>,
+    pending_by_priority: Family<Labels, Gauge>,
+    subscribers: Family<Labels, Gauge>,
+    delivery_latency: Histogram,
 }
 
 /// The gauges' current values, read from the store by the scrape handler.
@@ -39,6 +49,8 @@ pub struct Snapshot {
     pub pending_deliveries: i64,
     pub failing_sources: i64,
     pub sources: Vec<SourceHealth>,
+    pub pending_by_priority: QueueDepth,
+    pub inactive_subscribers: i64,
 }
 
 /// One source's health, as operators watch it.
@@ -64,6 +76,9 @@ impl Default for Metrics {
             failing_sources: Gauge::default(),
             source_failures: Family::default(),
             source_next_poll: Family::default(),
+            pending_by_priority: Family::default(),
+            subscribers: Family::default(),
+            delivery_latency: Histogram::new(LATENCY_BUCKETS),
             registry: Registry::default(),
         };
         registry.register("deliveries", "Delivery attempts by outcome", inner.deliveries.clone());
@@ -87,6 +102,17 @@ impl Default for Metrics {
             "source_next_poll_timestamp_seconds",
             "When each source is polled next",
             inner.source_next_poll.clone(),
+        );
+        registry.register(
+            "deliveries_pending",
+            "Deliveries waiting in the outbox, by priority",
+            inner.pending_by_priority.clone(),
+        );
+        registry.register("subscribers", "Subscribed chats, by state", inner.subscribers.clone());
+        registry.register(
+            "delivery_latency_seconds",
+            "Time from a message's publication to its send",
+            inner.delivery_latency.clone(),
         );
         Metrics { inner: Arc::new(Inner { registry, ..inner }) }
     }
@@ -116,11 +142,23 @@ impl Metrics {
         self.inner.source_polls.get_or_create(&labels).inc();
     }
 
+    /// A delivery went out `seconds` after its message was published (its broadcast created).
+    pub fn delivery_latency(&self, seconds: f64) {
+        self.inner.delivery_latency.observe(seconds.max(0.0));
+    }
+
     /// The exposition text, with the gauges set from `snapshot`.
     pub fn render(&self, snapshot: Snapshot) -> String {
         self.inner.active_subscribers.set(snapshot.active_subscribers);
         self.inner.pending_deliveries.set(snapshot.pending_deliveries);
         self.inner.failing_sources.set(snapshot.failing_sources);
+        for (priority, count) in snapshot.pending_by_priority.by_label() {
+            self.inner.pending_by_priority.get_or_create(&vec![("priority", priority.to_owned())]).set(count);
+        }
+        let states = [("active", snapshot.active_subscribers), ("inactive", snapshot.inactive_subscribers)];
+        for (state, count) in states {
+            self.inner.subscribers.get_or_create(&vec![("state", state.to_owned())]).set(count);
+        }
         // Removed sources must disappear from the exposition, so the families start afresh.
         self.inner.source_failures.clear();
         self.inner.source_next_poll.clear();
@@ -150,5 +188,36 @@ mod tests {
         assert!(text.contains("kabar_active_subscribers 3"), "{text}");
         assert!(text.contains("kabar_source_consecutive_failures{source=\"sp\"} 2"), "{text}");
         assert!(text.contains("kabar_source_next_poll_timestamp_seconds{source=\"sp\"} 1700000000"), "{text}");
+    }
+
+    #[test]
+    fn the_queue_is_shown_by_priority_and_subscribers_by_state() {
+        let metrics = Metrics::default();
+        let pending_by_priority = QueueDepth { breaking: 4, digest: 1, ..QueueDepth::default() };
+        let snapshot =
+            Snapshot { active_subscribers: 5, inactive_subscribers: 2, pending_by_priority, ..Snapshot::default() };
+        let text = metrics.render(snapshot);
+        for line in [
+            "kabar_deliveries_pending{priority=\"reply\"} 0",
+            "kabar_deliveries_pending{priority=\"breaking\"} 4",
+            "kabar_deliveries_pending{priority=\"article\"} 0",
+            "kabar_deliveries_pending{priority=\"digest\"} 1",
+            "kabar_subscribers{state=\"active\"} 5",
+            "kabar_subscribers{state=\"inactive\"} 2",
+        ] {
+            assert!(text.contains(line), "{line} missing from {text}");
+        }
+    }
+
+    #[test]
+    fn delivery_latency_is_a_histogram_in_seconds() {
+        let metrics = Metrics::default();
+        metrics.delivery_latency(0.3);
+        metrics.delivery_latency(42.0);
+        let text = metrics.render(Snapshot::default());
+        assert!(text.contains("# TYPE kabar_delivery_latency_seconds histogram"), "{text}");
+        assert!(text.contains("kabar_delivery_latency_seconds_count 2"), "{text}");
+        assert!(text.contains("kabar_delivery_latency_seconds_bucket{le=\"0.5\"} 1"), "{text}");
+        assert!(text.contains("kabar_delivery_latency_seconds_bucket{le=\"60.0\"} 2"), "{text}");
     }
 }

@@ -1,6 +1,10 @@
 //! The command line: one subcommand per job of the `kabar` binary.
 
+mod broadcast;
+mod editors;
 mod sources;
+mod stats;
+mod subscribers;
 
 use std::path::PathBuf;
 
@@ -21,7 +25,8 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct ConfigArg {
     /// The TOML config file; else $KABAR_CONFIG, else ./kabar.toml.
-    #[arg(long, short, value_name = "FILE")]
+    // Global, so it may follow a nested command too: `kabar editors add 42 --config FILE`.
+    #[arg(long, short, value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
 }
 
@@ -43,25 +48,55 @@ pub enum Command {
     CheckConfig(ConfigArg),
     /// Adds, lists, removes, imports or exports watched sources, while kabar runs or not.
     Sources(sources::SourcesArgs),
+    /// Pushes a message to every active subscriber, then follows its sends.
+    Broadcast(broadcast::BroadcastArgs),
+    /// Counts subscribers, channels, sources, articles, broadcasts and the outbox.
+    Stats(stats::StatsArgs),
+    /// Exports the subscribers as CSV or JSON Lines.
+    Subscribers(subscribers::SubscribersArgs),
+    /// Adds, removes or lists who may push breaking news from the chat.
+    Editors(editors::EditorsArgs),
 }
 
 impl Command {
     pub async fn execute(self) -> anyhow::Result<()> {
         match self {
-            Command::Run(config) => run(config.load()?).await,
+            Command::Run(config) => run(config).await,
             Command::Demo => crate::demo::run(&mut std::io::stdout()).await,
             Command::Migrate(config) => migrate(config.load()?).await,
             Command::CheckConfig(config) => check_config(config.load()?),
             Command::Sources(args) => args.execute().await,
+            Command::Broadcast(args) => args.execute().await,
+            Command::Stats(args) => args.execute().await,
+            Command::Subscribers(args) => args.execute().await,
+            Command::Editors(args) => args.execute().await,
         }
     }
 }
 
-async fn run(settings: Settings) -> anyhow::Result<()> {
+async fn run(config: ConfigArg) -> anyhow::Result<()> {
+    let settings = config.load()?;
     settings.require_token()?;
+    // Listening before anything runs: an unhandled SIGHUP would end the process.
+    let hangups =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).context("listening for SIGHUP")?;
     let app = Application::build(settings).await?;
     tracing::info!(http = %app.http_addr(), "kabar is running");
-    app.run_until_stopped(shutdown_signal()).await
+    let reloads = tokio::spawn(reload_on_hangup(hangups, config, app.reloader()));
+    let stopped = app.run_until_stopped(shutdown_signal()).await;
+    reloads.abort();
+    stopped
+}
+
+/// Reads the config again on every SIGHUP and applies what can change while running. A config
+/// that does not validate is refused, with the key named, and the running settings stay.
+async fn reload_on_hangup(mut hangups: tokio::signal::unix::Signal, config: ConfigArg, reloader: crate::app::Reloader) {
+    while hangups.recv().await.is_some() {
+        match config.load() {
+            Ok(settings) => reloader.apply(&settings),
+            Err(error) => tracing::error!(%error, "SIGHUP: the config is refused; the running settings stay"),
+        }
+    }
 }
 
 async fn migrate(settings: Settings) -> anyhow::Result<()> {

@@ -36,6 +36,9 @@ enum SourcesAction {
         /// Seconds between polls (5 to 86400).
         #[arg(long)]
         interval: Option<u64>,
+        /// Edit the messages already sent when the site changes a pushed story's title.
+        #[arg(long)]
+        corrections: bool,
     },
     /// Lists the watched sources with their health.
     List,
@@ -68,8 +71,8 @@ impl SourcesArgs {
         let store = open_store(&settings).await?;
         let fetcher = Fetcher::new(settings.fetch.guard());
         match self.action {
-            SourcesAction::Add { name, url, kind, interval } => {
-                let request = SourceRequest { name, url, kind: kind.into(), poll_interval_secs: interval };
+            SourcesAction::Add { name, url, kind, interval, corrections } => {
+                let request = SourceRequest { name, url, kind: kind.into(), poll_interval_secs: interval, corrections };
                 let source = add_source(&store, &fetcher, request).await?;
                 println!("watching {} at {} every {} s", source.name, source.url, source.poll_interval_secs);
             }
@@ -86,6 +89,7 @@ impl SourcesArgs {
                         url: feed.xml_url.clone(),
                         kind: SourceKind::Feed,
                         poll_interval_secs: None,
+                        corrections: false,
                     };
                     match add_source(&store, &fetcher, request).await {
                         Ok(source) => println!("watching {} at {}", source.name, source.url),

@@ -10,6 +10,8 @@ pub(super) fn env_value<'a>(env: &'a [(String, String)], name: &str) -> Option<&
 const TEXT_KEYS: &[&str] = &[
     "telegram.token",
     "telegram.api_url",
+    "telegram.webhook_url",
+    "telegram.webhook_secret",
     "database.url",
     "http.listen",
     "http.admin_token",

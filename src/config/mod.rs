@@ -45,6 +45,12 @@ pub struct TelegramSettings {
     pub api_url: Url,
     /// How long one getUpdates long poll waits for news, in seconds.
     pub poll_timeout_secs: u32,
+    /// Webhook mode instead of long polling: the public URL Telegram posts updates to. It must
+    /// reach this server's `POST /telegram/webhook` (behind a TLS proxy for Telegram itself).
+    pub webhook_url: Option<Url>,
+    /// The secret Telegram sends with each update (`X-Telegram-Bot-Api-Secret-Token`); required
+    /// with `webhook_url`: 1 to 256 of A-Z, a-z, 0-9, `_` and `-`.
+    pub webhook_secret: Option<String>,
 }
 
 impl Default for TelegramSettings {
@@ -53,6 +59,28 @@ impl Default for TelegramSettings {
             token: None,
             api_url: Url::parse("https://api.telegram.org").expect("a valid literal URL"),
             poll_timeout_secs: 10,
+            webhook_url: None,
+            webhook_secret: None,
+        }
+    }
+}
+
+impl TelegramSettings {
+    /// The first webhook key that cannot work, with the reason.
+    fn webhook_problem(&self) -> Option<(&'static str, String)> {
+        let secret_ok = |secret: &str| {
+            (1..=256).contains(&secret.len())
+                && secret.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        };
+        match (&self.webhook_url, self.webhook_secret.as_deref()) {
+            (Some(url), _) if !matches!(url.scheme(), "http" | "https") => {
+                Some(("telegram.webhook_url", "must be an http or https URL".into()))
+            }
+            (Some(_), None) => Some(("telegram.webhook_secret", "is required with telegram.webhook_url".into())),
+            (_, Some(secret)) if !secret_ok(secret) => {
+                Some(("telegram.webhook_secret", "must be 1 to 256 of A-Z, a-z, 0-9, _ and -".into()))
+            }
+            _ => None,
         }
     }
 }
@@ -261,6 +289,10 @@ pub struct SourceSettings {
     pub poll_interval_secs: u64,
     #[serde(default)]
     pub kind: SourceKind,
+    /// When the site changes the title of a story already pushed, edit the messages sent
+    /// (instead of leaving them as they were; a new push never happens either way).
+    #[serde(default)]
+    pub corrections: bool,
 }
 
 impl SourceSettings {
@@ -380,6 +412,9 @@ impl Settings {
         }
         if !matches!(self.telegram.api_url.scheme(), "http" | "https") {
             return Err(ConfigError::key("telegram.api_url", "must be an http or https URL"));
+        }
+        if let Some((key, message)) = self.telegram.webhook_problem() {
+            return Err(ConfigError::key(key, message));
         }
         if !self.database.url.starts_with("sqlite:") {
             return Err(ConfigError::key("database.url", "must start with sqlite:"));

@@ -139,3 +139,13 @@ fn channels_load_with_their_names_in_other_languages() {
     assert_eq!(settings.channels[0].names["en"], "Politics");
     assert!(settings.channels[0].default);
 }
+
+#[test]
+fn webhook_mode_needs_a_secret_telegram_accepts() {
+    let url = "[telegram]\nwebhook_url = \"https://kabar.example.org/telegram/webhook\"";
+    assert!(error_of(url, &[]).contains("telegram.webhook_secret"));
+    let bad = format!("{url}\nwebhook_secret = \"has spaces\"");
+    assert!(error_of(&bad, &[]).contains("telegram.webhook_secret"));
+    let good = load(&format!("{url}\nwebhook_secret = \"s3cr3t_-\""), &[]).unwrap();
+    assert_eq!(good.telegram.webhook_secret.as_deref(), Some("s3cr3t_-"));
+}

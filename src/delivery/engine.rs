@@ -91,6 +91,32 @@ impl DeliveryEngine {
         self.inner.wake.notify_one();
     }
 
+    /// Edits every message broadcast `broadcast_id` put in chats to say what the broadcast says
+    /// now (a correction), paced like every send; returns how many were edited and how many
+    /// could not be.
+    pub async fn edit_sent(&self, broadcast_id: i64) -> anyhow::Result<(usize, usize)> {
+        let sent = self.inner.store.sent_messages(broadcast_id).await?;
+        let mut messages = std::collections::HashMap::new();
+        let (mut edited, mut failed) = (0, 0);
+        for delivered in sent {
+            let language =
+                delivered.language.clone().unwrap_or_else(|| self.inner.store.defaults().language.to_owned());
+            if !messages.contains_key(&language) {
+                let message = self.inner.store.message_in(broadcast_id, &language).await?;
+                messages.insert(language.clone(), message);
+            }
+            self.inner.pacer.admit(delivered.chat_id, delivered.chat_kind().is_group()).await;
+            match self.inner.transport.edit(delivered.chat_id, delivered.message_id, &messages[&language]).await {
+                Ok(_) => edited += 1,
+                Err(failure) => {
+                    tracing::debug!(chat_id = delivered.chat_id, %failure, "cannot correct a sent message");
+                    failed += 1;
+                }
+            }
+        }
+        Ok((edited, failed))
+    }
+
     /// Claims one batch of due deliveries, sends them one after another and records the outcomes.
     /// Returns how many were claimed. Tests use it to drain the queue deterministically.
     pub async fn try_execute_batch(&self) -> anyhow::Result<usize> {
@@ -171,6 +197,9 @@ impl Inner {
     async fn deliver(&self, delivery: &ClaimedDelivery, stop: &mut watch::Receiver<bool>) -> DeliveryOutcome {
         let kind = self.attempt(delivery, stop).await;
         self.metrics.delivery(outcome_label(&kind));
+        if matches!(kind, OutcomeKind::Sent { .. }) {
+            self.metrics.delivery_latency((now_ms() - delivery.queued_at) as f64 / 1000.0);
+        }
         DeliveryOutcome { delivery_id: delivery.id, kind }
     }
 

@@ -60,4 +60,11 @@ pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<i64, SendFailure>> 
 /// Sends one message into one chat and returns the platform's message id.
 pub trait Transport: Send + Sync + 'static {
     fn send<'a>(&'a self, chat_id: i64, message: &'a OutgoingMessage) -> SendFuture<'a>;
+
+    /// Replaces a message sent earlier with `message` (a correction); returns its id. Transports
+    /// that cannot edit refuse.
+    fn edit<'a>(&'a self, chat_id: i64, message_id: i64, message: &'a OutgoingMessage) -> SendFuture<'a> {
+        let _ = (chat_id, message, message_id);
+        Box::pin(async { Err(SendFailure::Rejected("this transport cannot edit messages".into())) })
+    }
 }

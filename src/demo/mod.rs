@@ -103,6 +103,7 @@ fn demo_settings(sandbox: &Sandbox, site: &NewsSite, database: &std::path::Path)
         url: site.feed_url().parse().expect("the site URL is valid"),
         poll_interval_secs: SOURCE_POLL_SECS,
         kind: SourceKind::Feed,
+        corrections: false,
     }];
     settings
 }

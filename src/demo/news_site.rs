@@ -81,6 +81,15 @@ impl NewsSite {
         self.publish_with(title, body, None, None)
     }
 
+    /// Changes the title of the story first published as `title`, keeping its address and guid,
+    /// as a site's editor fixing a headline does.
+    pub fn retitle(&self, title: &str, new_title: &str) {
+        let mut articles = self.articles.lock().expect("the site lock is never poisoned");
+        if let Some(article) = articles.iter_mut().find(|a| a.title == title) {
+            article.title = new_title.to_owned();
+        }
+    }
+
     /// Puts a story in a section of the site, with a photo when `image_url` is given; returns
     /// its URL.
     pub fn publish_with(&self, title: &str, body: &str, category: Option<&str>, image_url: Option<&str>) -> String {

@@ -3,18 +3,19 @@
 use axum::{
     Json, Router,
     extract::{Request, State},
-    http::{StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use subtle::ConstantTimeEq;
 
 use super::{
     ApiError, HttpState,
     extract::{ApiJson, ApiPath},
+    idempotency,
 };
 use crate::{
     config::Limits,
@@ -45,11 +46,14 @@ async fn require_admin(State(state): State<HttpState>, request: Request, next: N
         (Some(expected), Some(given)) if bool::from(expected.as_bytes().ct_eq(given.as_bytes())) => {
             Ok(next.run(request).await)
         }
-        _ => Err(ApiError::Unauthorized),
+        _ => {
+            state.auth_throttle.failed().await;
+            Err(ApiError::Unauthorized)
+        }
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct BroadcastRequest {
     text: String,
@@ -60,8 +64,10 @@ struct BroadcastRequest {
 
 async fn create_broadcast(
     State(state): State<HttpState>,
+    headers: HeaderMap,
     ApiJson(request): ApiJson<BroadcastRequest>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Response, ApiError> {
+    let key = idempotency::key_of(&headers, "/api/broadcasts", &request)?;
     let text = request.text.trim();
     if text.is_empty() {
         return Err(ApiError::Unprocessable("`text` is empty".into()));
@@ -74,11 +80,20 @@ async fn create_broadcast(
     }
     let broadcast = compose::announcement(&state.renderer, text, request.url.as_deref(), request.breaking, "api")
         .map_err(anyhow::Error::from)?;
-    let (id, recipients) = state.store.create_broadcast(&broadcast).await?;
+    let (id, recipients) = match &key {
+        None => state.store.create_broadcast(&broadcast).await?,
+        Some(key) => match state.store.create_broadcast_once(&broadcast, key).await? {
+            Ok(created) => created,
+            Err(remembered) => {
+                tracing::info!(key = key.key, "a retried broadcast request was answered again");
+                return Ok(idempotency::replay(remembered)?.expect("a remembered answer"));
+            }
+        },
+    };
     state.metrics.broadcast_queued(if request.breaking { "breaking" } else { "announcement" });
     state.engine.wake();
     tracing::info!(id, recipients, breaking = request.breaking, "broadcast queued through the API");
-    Ok((StatusCode::ACCEPTED, Json(json!({ "id": id, "recipients": recipients }))))
+    Ok((StatusCode::ACCEPTED, Json(json!({ "id": id, "recipients": recipients }))).into_response())
 }
 
 async fn broadcast_progress(
@@ -140,25 +155,39 @@ async fn change_limits(
     Ok(Json(limits))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct ArticleRequest {
     url: String,
 }
 
+/// The CMS hook. The article is pushed once whatever happens (dedupe by URL), and a request
+/// retried with its `Idempotency-Key` is also answered as the first time.
 async fn publish_article(
     State(state): State<HttpState>,
+    headers: HeaderMap,
     ApiJson(request): ApiJson<ArticleRequest>,
 ) -> Result<Response, ApiError> {
-    match state.publisher.publish_url(request.url.trim()).await {
-        Ok(PublishOutcome::Published { broadcast_id, recipients }) => Ok((
-            StatusCode::ACCEPTED,
-            Json(json!({ "id": broadcast_id, "recipients": recipients, "duplicate": false })),
-        )
-            .into_response()),
-        Ok(PublishOutcome::Duplicate) => {
-            Ok((StatusCode::OK, Json(json!({ "duplicate": true, "recipients": 0 }))).into_response())
+    let key = idempotency::key_of(&headers, "/api/articles", &request)?;
+    if let Some(key) = &key
+        && let Some(answer) = idempotency::replay(state.store.remembered(key).await?)?
+    {
+        return Ok(answer);
+    }
+    let answer = article_answer(&state, &request.url).await?;
+    if let Some(key) = &key {
+        let (status, body) = (answer.0.as_u16(), answer.1.to_string());
+        state.store.remember(key, status, &body).await?;
+    }
+    Ok((answer.0, Json(answer.1)).into_response())
+}
+
+async fn article_answer(state: &HttpState, url: &str) -> Result<(StatusCode, serde_json::Value), ApiError> {
+    match state.publisher.publish_url(url.trim()).await {
+        Ok(PublishOutcome::Published { broadcast_id, recipients }) => {
+            Ok((StatusCode::ACCEPTED, json!({ "id": broadcast_id, "recipients": recipients, "duplicate": false })))
         }
+        Ok(PublishOutcome::Duplicate) => Ok((StatusCode::OK, json!({ "duplicate": true, "recipients": 0 }))),
         Err(PublishError::BadUrl(url)) => {
             Err(ApiError::Unprocessable(format!("`url` is not an absolute http(s) URL: {url}")))
         }

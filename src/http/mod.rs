@@ -2,10 +2,14 @@
 //! the CMS. Each part exposes a `router()`; [`router`] puts them together.
 
 mod api;
+mod dashboard;
 mod error;
 mod extract;
 mod health;
+mod idempotency;
 mod sources;
+mod telegram_webhook;
+mod throttle;
 mod websub;
 
 use std::sync::{
@@ -37,6 +41,10 @@ pub struct HttpState {
     pub admin_token: Option<Arc<str>>,
     /// Set once the bot has reached the Bot API and is polling for updates.
     pub bot_running: Arc<AtomicBool>,
+    /// Slows down guessing of the admin token.
+    pub auth_throttle: Arc<throttle::AuthThrottle>,
+    /// Set in webhook mode: where Telegram's updates are stored and announced.
+    pub webhook: Option<Arc<crate::telegram::webhook::WebhookInbox>>,
 }
 
 impl HttpState {
@@ -50,6 +58,8 @@ pub fn router(state: HttpState) -> Router {
     Router::new()
         .merge(health::router())
         .merge(websub::router())
+        .merge(telegram_webhook::router())
+        .merge(dashboard::router())
         .nest("/api", api::router(state.clone()))
         .with_state(state)
 }

@@ -10,7 +10,7 @@ use super::{
     parse::{FeedItem, html_to_text},
 };
 use crate::{
-    article::{PageArticle, Summarizer},
+    article::{PageArticle, Summarizer, normalize_whitespace},
     audience::channels::ChannelRules,
     delivery::DeliveryEngine,
     metrics::Metrics,
@@ -75,6 +75,9 @@ impl Publisher {
         let mut published = 0;
         for item in items {
             if self.store.is_article_known(&article_of_item(source.id, &item)).await? {
+                if source.corrections {
+                    self.correct_if_retitled(source, &item).await?;
+                }
                 continue;
             }
             if let PublishOutcome::Published { .. } = self.publish_item(source, item).await? {
@@ -82,6 +85,39 @@ impl Publisher {
             }
         }
         Ok(published)
+    }
+
+    /// A story pushed earlier whose site changed its title: the broadcast takes the new title, and
+    /// the messages already sent are edited in the background (never pushed again).
+    async fn correct_if_retitled(&self, source: &SourceRecord, item: &FeedItem) -> anyhow::Result<()> {
+        let Some(mut story) = self.store.pushed_story(source.id, &item.key).await? else { return Ok(()) };
+        if normalize_whitespace(&story.title) == normalize_whitespace(&item.title) || item.title.trim().is_empty() {
+            return Ok(());
+        }
+        tracing::info!(
+            source = source.name,
+            from = story.title,
+            to = item.title,
+            "a pushed story was retitled; correcting it"
+        );
+        story.title = item.title.clone();
+        let article = NewArticle {
+            title: story.title.clone(),
+            summary: story.summary.clone(),
+            url: story.url.clone(),
+            image_url: story.image_url.clone(),
+            ..NewArticle::default()
+        };
+        let broadcast = compose::article(&self.renderer, &article, &format!("source:{}", source.name))?;
+        self.store.correct_story(&story, &broadcast).await?;
+        let (engine, broadcast_id) = (self.engine.clone(), story.broadcast_id);
+        tokio::spawn(async move {
+            match engine.edit_sent(broadcast_id).await {
+                Ok((edited, failed)) => tracing::info!(broadcast_id, edited, failed, "sent messages corrected"),
+                Err(error) => tracing::warn!(broadcast_id, %error, "cannot correct the sent messages"),
+            }
+        });
+        Ok(())
     }
 
     /// Publishes a new item of a watched source. The summary comes from the feed's full content
@@ -133,7 +169,8 @@ impl Publisher {
         Ok(self.publish(article, &page.categories, None).await?)
     }
 
-    async fn read_page(&self, url: &str) -> Result<PageArticle, super::fetch::FetchError> {
+    /// Reads the article at `url`: its title, summary, image and section.
+    pub async fn read_page(&self, url: &str) -> Result<PageArticle, super::fetch::FetchError> {
         let page = self.fetcher.get_page(url).await?;
         let summarizer = self.summarizer.clone();
         let final_url = page.final_url.clone();

@@ -19,6 +19,9 @@ pub struct SourceRequest {
     #[serde(default)]
     pub kind: SourceKind,
     pub poll_interval_secs: Option<u64>,
+    /// Edit sent messages when the site changes a pushed story's title.
+    #[serde(default)]
+    pub corrections: bool,
 }
 
 /// Why a source was not added.
@@ -48,6 +51,7 @@ pub async fn add_source(
         url,
         poll_interval_secs: request.poll_interval_secs.unwrap_or_else(default_poll_interval),
         kind: request.kind,
+        corrections: request.corrections,
     };
     if let Some((field, message)) = source.problem() {
         return Err(AddSourceError::Invalid { field, message });

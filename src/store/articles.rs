@@ -2,7 +2,7 @@
 
 use sqlx::{FromRow, Sqlite, Transaction};
 
-use super::{Store, StoreResult, now_ms};
+use super::{NewBroadcast, Store, StoreResult, broadcasts::replace_message, now_ms};
 
 /// An item about to be recorded.
 #[derive(Debug, Clone, Default)]
@@ -19,6 +19,17 @@ pub struct NewArticle {
     pub summary: Option<String>,
     pub image_url: Option<String>,
     pub published_at: Option<i64>,
+}
+
+/// A story as it was pushed, for correcting what was sent when its site changes it.
+#[derive(Debug, Clone, FromRow)]
+pub struct PushedStory {
+    pub article_id: i64,
+    pub broadcast_id: i64,
+    pub title: String,
+    pub summary: Option<String>,
+    pub url: Option<String>,
+    pub image_url: Option<String>,
 }
 
 /// A story whose fingerprint was seen this recently is the same story; older ones may be a new
@@ -86,6 +97,33 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await
+    }
+
+    /// A source's item as it was pushed, if it was.
+    pub async fn pushed_story(&self, source_id: i64, item_key: &str) -> StoreResult<Option<PushedStory>> {
+        sqlx::query_as(
+            "SELECT a.id AS article_id, b.id AS broadcast_id, a.title, a.summary, a.url, a.image_url
+             FROM articles a JOIN broadcasts b ON b.article_id = a.id
+             WHERE a.source_id = ?1 AND a.item_key = ?2 AND a.pushed = 1 AND b.kind = 'article'
+             ORDER BY b.id LIMIT 1",
+        )
+        .bind(source_id)
+        .bind(item_key)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    /// Gives a pushed story its corrected title and its broadcast the corrected message, in
+    /// every language, so that deliveries still queued and edits of sent ones say the same.
+    pub async fn correct_story(&self, story: &PushedStory, broadcast: &NewBroadcast) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE articles SET title = ?2 WHERE id = ?1")
+            .bind(story.article_id)
+            .bind(&story.title)
+            .execute(&mut *tx)
+            .await?;
+        replace_message(&mut tx, story.broadcast_id, broadcast).await?;
+        tx.commit().await
     }
 
     /// How many articles have been recorded, pushed or not.

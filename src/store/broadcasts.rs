@@ -173,10 +173,9 @@ impl Store {
     /// Queues `broadcast` for every active subscriber; returns its id and recipient count.
     pub async fn create_broadcast(&self, broadcast: &NewBroadcast) -> StoreResult<(i64, i64)> {
         let mut tx = self.begin_write().await?;
-        let id = insert_broadcast(&mut tx, broadcast, None, "sending").await?;
-        let recipients = fan_out(&mut tx, id, &self.defaults).await?;
+        let created = create_broadcast_in(&mut tx, broadcast, &self.defaults).await?;
         tx.commit().await?;
-        Ok((id, recipients))
+        Ok(created)
     }
 
     /// Records a new article, files it under its channels and queues its push for their
@@ -294,6 +293,17 @@ impl Store {
     }
 }
 
+/// [`Store::create_broadcast`] inside a transaction the caller commits.
+pub(super) async fn create_broadcast_in(
+    tx: &mut Transaction<'_, Sqlite>,
+    broadcast: &NewBroadcast,
+    defaults: &ReaderDefaults,
+) -> StoreResult<(i64, i64)> {
+    let id = insert_broadcast(tx, broadcast, None, "sending").await?;
+    let recipients = fan_out(tx, id, defaults).await?;
+    Ok((id, recipients))
+}
+
 async fn insert_broadcast(
     tx: &mut Transaction<'_, Sqlite>,
     broadcast: &NewBroadcast,
@@ -318,19 +328,45 @@ async fn insert_broadcast(
     .bind(&broadcast.match_text)
     .fetch_one(&mut **tx)
     .await?;
+    insert_bodies(tx, id, broadcast).await?;
+    Ok(id)
+}
+
+/// Replaces a broadcast's message (a correction): its default body, headline, match text and
+/// every language's body.
+pub(super) async fn replace_message(
+    tx: &mut Transaction<'_, Sqlite>,
+    broadcast_id: i64,
+    broadcast: &NewBroadcast,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE broadcasts SET body_html = ?2, headline = ?3, match_text = ?4 WHERE id = ?1")
+        .bind(broadcast_id)
+        .bind(broadcast.default_body())
+        .bind(&broadcast.headline)
+        .bind(&broadcast.match_text)
+        .execute(&mut **tx)
+        .await?;
+    insert_bodies(tx, broadcast_id, broadcast).await
+}
+
+async fn insert_bodies(
+    tx: &mut Transaction<'_, Sqlite>,
+    broadcast_id: i64,
+    broadcast: &NewBroadcast,
+) -> StoreResult<()> {
     for body in &broadcast.bodies {
         sqlx::query(
             "INSERT OR REPLACE INTO broadcast_bodies (broadcast_id, language, body_html, caption_html)
              VALUES (?1, ?2, ?3, ?4)",
         )
-        .bind(id)
+        .bind(broadcast_id)
         .bind(body.language)
         .bind(&body.body_html)
         .bind(&body.caption_html)
         .execute(&mut **tx)
         .await?;
     }
-    Ok(id)
+    Ok(())
 }
 
 /// What fan-out needs to know of a broadcast.

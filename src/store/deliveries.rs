@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use sqlx::{FromRow, Sqlite, Transaction};
 
 use super::{ChatKind, Priority, Store, StoreResult, now_ms};
+use crate::delivery::{OutgoingMessage, Photo};
 
 /// A delivery reserved by a worker, with everything needed to send it.
 #[derive(Debug, Clone)]
@@ -30,6 +31,8 @@ pub struct ClaimedDelivery {
     pub image_url: Option<String>,
     /// Sent without a notification sound.
     pub silent: bool,
+    /// When its broadcast was queued, unix ms: the start of the publish-to-delivery latency.
+    pub queued_at: i64,
 }
 
 impl ClaimedDelivery {
@@ -39,6 +42,25 @@ impl ClaimedDelivery {
 
     pub fn priority(&self) -> Priority {
         Priority::from_stored(self.priority)
+    }
+}
+
+/// A message a delivery put in a chat, for taking it back.
+#[derive(Debug, Clone, FromRow)]
+pub struct DeliveredMessage {
+    pub chat_id: i64,
+    /// The stored [`ChatKind`]; see [`DeliveredMessage::chat_kind`].
+    pub kind: String,
+    /// The subscriber's language, for editing the message in it.
+    pub language: Option<String>,
+    pub message_id: i64,
+    /// Unix ms.
+    pub sent_at: i64,
+}
+
+impl DeliveredMessage {
+    pub fn chat_kind(&self) -> ChatKind {
+        ChatKind::parse(&self.kind)
     }
 }
 
@@ -108,7 +130,8 @@ impl Store {
                  (SELECT chat_id FROM subscribers s WHERE s.id = subscriber_id) AS chat_id,
                  (SELECT kind FROM subscribers s WHERE s.id = subscriber_id) AS chat_kind,
                  (SELECT active FROM subscribers s WHERE s.id = subscriber_id) AS subscriber_active,
-                 (SELECT COALESCE(s.language, ?4) FROM subscribers s WHERE s.id = subscriber_id) AS language",
+                 (SELECT COALESCE(s.language, ?4) FROM subscribers s WHERE s.id = subscriber_id) AS language,
+                 (SELECT created_at FROM broadcasts b WHERE b.id = broadcast_id) AS queued_at",
         )
         .bind(now)
         .bind(lease_ms)
@@ -132,6 +155,7 @@ impl Store {
                 link_url: None,
                 image_url: None,
                 silent: row.try_get("silent")?,
+                queued_at: row.try_get("queued_at")?,
             };
             Ok::<_, sqlx::Error>((claim, row.try_get::<Option<String>, _>("language")?))
         });
@@ -149,6 +173,17 @@ impl Store {
             deliveries.push(delivery);
         }
         Ok(deliveries)
+    }
+
+    /// A broadcast's message in `language` (else its default one) as a message to send again:
+    /// text with its link, and the photo with its caption when there is one.
+    pub async fn message_in(&self, broadcast_id: i64, language: &str) -> StoreResult<OutgoingMessage> {
+        let message = self.broadcast_message(broadcast_id, language).await?;
+        let photo = match (message.image_url, message.caption_html) {
+            (Some(url), Some(caption_html)) => Some(Photo { url, caption_html }),
+            _ => None,
+        };
+        Ok(OutgoingMessage { html: message.body_html, link_preview_url: message.link_url, photo, silent: false })
     }
 
     /// A broadcast's message in `language`, else in its default language.
@@ -198,6 +233,19 @@ impl Store {
         )
         .bind(broadcast_id)
         .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// The messages a broadcast put in chats, for a recall.
+    pub async fn sent_messages(&self, broadcast_id: i64) -> StoreResult<Vec<DeliveredMessage>> {
+        sqlx::query_as(
+            "SELECT s.chat_id, s.kind, s.language, d.message_id, d.sent_at
+             FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+             WHERE d.broadcast_id = ?1 AND d.status = 'sent' AND d.message_id IS NOT NULL AND d.sent_at IS NOT NULL
+             ORDER BY d.id",
+        )
+        .bind(broadcast_id)
         .fetch_all(&self.pool)
         .await
     }

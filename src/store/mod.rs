@@ -8,7 +8,11 @@ mod broadcasts;
 mod channels;
 mod deliveries;
 mod digests;
+mod editors;
+mod idempotency;
+mod inbound;
 mod sources;
+mod stats;
 mod subscribers;
 mod websub;
 
@@ -19,12 +23,18 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
-pub use articles::{ArticleRecord, NewArticle};
+pub use articles::{ArticleRecord, NewArticle, PushedStory};
 pub use broadcasts::{BroadcastKind, BroadcastProgress, BroadcastStatus, MessageBody, NewBroadcast, Priority};
 pub use channels::ChannelRecord;
-pub use deliveries::{ClaimedDelivery, DeliveryOutcome, FailedDelivery, OutcomeKind};
+pub use deliveries::{ClaimedDelivery, DeliveredMessage, DeliveryOutcome, FailedDelivery, OutcomeKind};
 pub use digests::{DueDigest, HeldStory, WaitingReader};
+pub use editors::{ANONYMOUS_ADMIN_ID, EditorError, EditorRecord, TELEGRAM_SERVICE_ID, editor_refusal_reason};
+pub use idempotency::{IdempotencyKey, Remembered};
 pub use sources::SourceRecord;
+pub use stats::{
+    ArticleStats, BroadcastStats, ChannelStats, DeliveryStats, ExportedSubscriber, QueueDepth, SourceStats, Stats,
+    SubscriberCounts, SubscriberStats,
+};
 pub use subscribers::{
     ChatKind, KeywordAdded, KeywordKind, NewSubscriber, PENDING, Preference, SubscribeOutcome, Subscriber,
 };

@@ -23,10 +23,12 @@ pub struct SourceRecord {
     pub last_error: Option<String>,
     pub next_poll_at: i64,
     pub last_polled_at: Option<i64>,
+    /// Edit sent messages when the site changes a pushed story's title.
+    pub corrections: bool,
 }
 
 const SOURCE_COLUMNS: &str = "id, name, url, kind, origin, poll_interval_secs, primed, etag, last_modified, \
-     consecutive_failures, last_error, next_poll_at, last_polled_at";
+     consecutive_failures, last_error, next_poll_at, last_polled_at, corrections";
 
 impl Store {
     /// Makes the table match the config: sources are upserted by name, and config sources no
@@ -37,13 +39,13 @@ impl Store {
         sqlx::query("UPDATE sources SET enabled = 0 WHERE origin = 'config'").execute(&mut *tx).await?;
         for source in sources {
             sqlx::query(
-                "INSERT INTO sources (name, url, kind, origin, poll_interval_secs, enabled, created_at)
-                 VALUES (?1, ?2, ?3, 'config', ?4, 1, ?5)
+                "INSERT INTO sources (name, url, kind, origin, poll_interval_secs, enabled, created_at, corrections)
+                 VALUES (?1, ?2, ?3, 'config', ?4, 1, ?5, ?6)
                  ON CONFLICT (name) DO UPDATE SET
                      primed = CASE WHEN sources.url = excluded.url THEN sources.primed ELSE 0 END,
                      etag = CASE WHEN sources.url = excluded.url THEN sources.etag END,
                      last_modified = CASE WHEN sources.url = excluded.url THEN sources.last_modified END,
-                     url = excluded.url, kind = excluded.kind,
+                     url = excluded.url, kind = excluded.kind, corrections = excluded.corrections,
                      poll_interval_secs = excluded.poll_interval_secs, enabled = 1",
             )
             .bind(&source.name)
@@ -51,6 +53,7 @@ impl Store {
             .bind(source.kind.as_str())
             .bind(source.poll_interval_secs as i64)
             .bind(now_ms())
+            .bind(source.corrections)
             .execute(&mut *tx)
             .await?;
         }
@@ -62,11 +65,11 @@ impl Store {
     /// enabled source already has the name.
     pub async fn add_source(&self, source: &SourceSettings) -> StoreResult<bool> {
         let added = sqlx::query(
-            "INSERT INTO sources (name, url, kind, origin, poll_interval_secs, enabled, created_at)
-             VALUES (?1, ?2, ?3, 'runtime', ?4, 1, ?5)
+            "INSERT INTO sources (name, url, kind, origin, poll_interval_secs, enabled, created_at, corrections)
+             VALUES (?1, ?2, ?3, 'runtime', ?4, 1, ?5, ?6)
              ON CONFLICT (name) DO UPDATE SET
                  primed = CASE WHEN sources.url = excluded.url THEN sources.primed ELSE 0 END,
-                 url = excluded.url, kind = excluded.kind, origin = 'runtime',
+                 url = excluded.url, kind = excluded.kind, origin = 'runtime', corrections = excluded.corrections,
                  poll_interval_secs = excluded.poll_interval_secs, enabled = 1, next_poll_at = 0
              WHERE sources.enabled = 0",
         )
@@ -75,6 +78,7 @@ impl Store {
         .bind(source.kind.as_str())
         .bind(source.poll_interval_secs as i64)
         .bind(now_ms())
+        .bind(source.corrections)
         .execute(&self.pool)
         .await?;
         Ok(added.rows_affected() > 0)

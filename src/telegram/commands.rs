@@ -9,6 +9,7 @@ use crate::{
     delivery::{DeliveryEngine, Pacer},
     locale,
     render::Renderer,
+    sources::Publisher,
     store::Store,
 };
 
@@ -40,6 +41,10 @@ pub enum Command {
     Filter(String),
     /// Editors: push breaking news to every subscriber.
     Breaking(String),
+    /// Editors: push the article at a URL now.
+    Push(String),
+    /// Editors: take a push back out of readers' chats.
+    Recall(String),
 }
 
 /// What the handlers need, injected by the dispatcher.
@@ -48,10 +53,24 @@ pub struct BotContext {
     pub pacer: Arc<Pacer>,
     pub renderer: Arc<Renderer>,
     pub engine: DeliveryEngine,
+    pub publisher: Publisher,
     pub editors: Editors,
 }
 
 impl BotContext {
+    /// Whether `user` may use the editors' commands and buttons: listed in the config or added
+    /// with `kabar editors add`. Telegram's service ids never may.
+    pub async fn is_editor(&self, user: Option<&User>) -> bool {
+        let Some(user) = user.filter(|user| Editors::may_be_editor(user)) else { return false };
+        if self.editors.listed(user) {
+            return true;
+        }
+        self.store.is_editor(user.id.0 as i64).await.unwrap_or_else(|error| {
+            tracing::warn!(%error, "cannot read the editors table; treating the user as a reader");
+            false
+        })
+    }
+
     /// The language for `user` before anything is stored about them.
     pub fn language_of(&self, user: Option<&User>) -> &'static str {
         locale::language_for(user.and_then(|u| u.language_code.as_deref()), self.store.defaults().language)
@@ -96,6 +115,8 @@ async fn on_command(bot: Bot, message: Message, command: Command, context: Arc<B
         Command::Timezone(args) => preferences::timezone(&bot, &message, &context, &args).await,
         Command::Filter(args) => preferences::filter(&bot, &message, &context, &args).await,
         Command::Breaking(text) => editors::breaking(&bot, &message, &context, &text).await,
+        Command::Push(url) => editors::push(&bot, &message, &context, &url).await,
+        Command::Recall(id) => editors::recall(&bot, &message, &context, &id).await,
     }
 }
 

@@ -8,6 +8,7 @@
 //! - [`membership`]: the bot blocked, added to a group or made admin of a channel.
 //! - [`editors`]: `/breaking` with its preview and confirmation buttons.
 //! - [`polling`]: running the bot, and starting it again when it fails.
+//! - [`webhook`]: the alternative to polling: updates posted by Telegram, stored, then handled.
 
 pub mod commands;
 pub mod editors;
@@ -16,6 +17,7 @@ pub mod polling;
 pub mod preferences;
 pub mod readers;
 pub mod transport;
+pub mod webhook;
 
 use std::collections::HashSet;
 
@@ -47,9 +49,15 @@ impl Editors {
         Editors(user_ids.iter().filter_map(|&id| u64::try_from(id).ok()).collect())
     }
 
-    /// Whether `user` may push breaking news. Service ids never may, whatever the config says.
-    pub fn allows(&self, user: Option<&teloxide::types::User>) -> bool {
-        user.is_some_and(|u| !SERVICE_USER_IDS.contains(&u.id.0) && !u.is_bot && self.0.contains(&u.id.0))
+    /// Whether `user` is a person who could be an editor: never a bot, never Telegram's anonymous
+    /// admin or service account, whatever the config or the editors table say.
+    pub fn may_be_editor(user: &teloxide::types::User) -> bool {
+        !SERVICE_USER_IDS.contains(&user.id.0) && !user.is_bot
+    }
+
+    /// Whether the config lists `user` as an editor.
+    pub fn listed(&self, user: &teloxide::types::User) -> bool {
+        self.0.contains(&user.id.0)
     }
 }
 

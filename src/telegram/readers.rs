@@ -66,7 +66,7 @@ pub async fn stop(bot: &Bot, message: &Message, context: &BotContext) -> anyhow:
 pub async fn help(bot: &Bot, message: &Message, context: &BotContext) -> anyhow::Result<()> {
     let language = context.language_in(message.chat.id.0, message.from.as_ref()).await?;
     let mut text = locale::text(language, "help", &[]);
-    if context.editors.allows(message.from.as_ref()) {
+    if context.is_editor(message.from.as_ref()).await {
         text.push_str(&locale::text(language, "editor_help", &[]));
     }
     reply(bot, context, &message.chat, text, None).await?;

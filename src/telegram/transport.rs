@@ -3,7 +3,7 @@
 use teloxide::{
     ApiError, RequestError,
     prelude::*,
-    types::{InputFile, LinkPreviewOptions, ParseMode},
+    types::{InputFile, LinkPreviewOptions, MessageId, ParseMode},
 };
 
 use crate::delivery::{OutgoingMessage, Photo, SendFailure, Transport, transport::SendFuture};
@@ -20,6 +20,25 @@ impl Transport for TelegramTransport {
             Some(photo) => Box::pin(self.send_photo(chat_id, photo, message.silent)),
             None => Box::pin(self.send_text(chat_id, message)),
         }
+    }
+
+    fn edit<'a>(&'a self, chat_id: i64, message_id: i64, message: &'a OutgoingMessage) -> SendFuture<'a> {
+        Box::pin(async move {
+            let id = MessageId(message_id as i32);
+            // A story with a photo may have gone as text (the photo was refused): its caption
+            // is edited first, and its text when there is no caption to edit.
+            if let Some(photo) = &message.photo {
+                let caption = self.bot.edit_message_caption(ChatId(chat_id), id).caption(&photo.caption_html);
+                if caption.parse_mode(ParseMode::Html).await.is_ok() {
+                    return Ok(message_id);
+                }
+            }
+            let text = self.bot.edit_message_text(ChatId(chat_id), id, &message.html).parse_mode(ParseMode::Html);
+            match text.await {
+                Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(message_id),
+                Err(error) => Err(classify(error)),
+            }
+        })
     }
 }
 

@@ -137,3 +137,45 @@ async fn the_cms_hook_refuses_what_is_not_a_url() {
     let (status, answer) = app.api(Method::POST, "/api/articles", Some(json!({"url": "ftp://x"}))).await;
     assert_eq!(status, 422, "{answer}");
 }
+
+#[tokio::test]
+async fn ready_once_the_database_the_bot_the_schema_and_the_outbox_are() {
+    let app = spawn_app().await;
+    let response = app.http.get(format!("{}/readyz", app.api)).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<serde_json::Value>().await.unwrap(), json!({"status": "ready"}));
+}
+
+#[tokio::test]
+async fn not_ready_with_a_reason_when_a_migration_is_missing() {
+    let app = spawn_app().await;
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)")
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    let response = app.http.get(format!("{}/readyz", app.api)).send().await.unwrap();
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert!(body["reason"].as_str().is_some_and(|reason| reason.contains("migrat")), "{body}");
+    let health = app.http.get(format!("{}/healthz", app.api)).send().await.unwrap();
+    assert_eq!(health.status(), 200, "/healthz asks only for the database and the bot");
+}
+
+#[tokio::test]
+async fn metrics_show_the_queue_by_priority_subscribers_by_state_and_delivery_latency() {
+    let app = spawn_app().await;
+    app.reader_starts(331, "Budi", "id").await;
+    app.reader_starts(332, "Sari", "id").await;
+    app.reader_sends(332, "/stop").await;
+    let text = app.http.get(format!("{}/metrics", app.api)).send().await.unwrap().text().await.unwrap();
+    for line in [
+        "kabar_subscribers{state=\"active\"} 1",
+        "kabar_subscribers{state=\"inactive\"} 1",
+        "kabar_deliveries_pending{priority=\"breaking\"} 0",
+        "kabar_deliveries_pending{priority=\"digest\"} 0",
+        "# TYPE kabar_delivery_latency_seconds histogram",
+        "kabar_active_subscribers 1",
+    ] {
+        assert!(text.contains(line), "{line} missing from {text}");
+    }
+}

@@ -93,6 +93,7 @@ async fn one_story_syndicated_by_two_sites_is_pushed_once() {
         url: second_site.feed_url().parse().unwrap(),
         poll_interval_secs: 3600,
         kind: kabar::config::SourceKind::Feed,
+        corrections: false,
     };
     app.store.add_source(&second).await.unwrap();
     app.wait_until_source_primed("kedua").await;
@@ -140,4 +141,22 @@ async fn a_photo_the_platform_refuses_does_not_cost_the_story() {
     }
     app.settle().await;
     assert_eq!(app.messages_in(251).len() + app.messages_in(252).len(), 4, "and only once");
+}
+
+#[tokio::test]
+async fn a_retitled_story_is_corrected_in_readers_chats_when_its_source_asks_for_it() {
+    let app = crate::helpers::spawn_app_with(|settings| settings.sources[0].corrections = true).await;
+    app.wait_until_primed().await;
+    app.reader_starts(261, "Pembaca", "id").await;
+    let wrong = "Gubernur resmikan jembatan di Samarinda";
+    app.site.publish(wrong, "SAMARINDA – Jembatan baru itu diresmikan pada Rabu pagi oleh wakil gubernur.");
+    app.poll_now().await;
+    let story = app.message_number(261, 2).await;
+    app.site.retitle(wrong, "Wakil gubernur resmikan jembatan di Samarinda");
+    app.poll_now().await;
+    let corrected = app
+        .message_when(261, story.message_id, |m| m["text"].as_str().unwrap_or_default().starts_with("Wakil gubernur"))
+        .await;
+    assert!(corrected["text"].as_str().unwrap().contains("diresmikan pada Rabu"), "the rest stays: {corrected}");
+    assert_eq!(app.messages_in(261).len(), 2, "corrected in place, never pushed again");
 }

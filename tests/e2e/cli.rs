@@ -2,9 +2,11 @@
 
 use std::process::{Command, Output};
 
+use kabar::store::{ChatKind, NewSubscriber, Store};
+use serde_json::Value;
 use tg_sandbox::{Sandbox, SandboxConfig};
 
-use crate::helpers::{ADMIN_TOKEN, eventually};
+use crate::helpers::{ADMIN_TOKEN, eventually, spawn_app};
 
 fn kabar(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kabar")).args(args).env_remove("TELOXIDE_TOKEN").output().expect("kabar runs")
@@ -91,4 +93,228 @@ fn check_config_names_a_rules_file_with_a_bad_pattern() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("summary.rules_file") && stderr.contains("(unclosed"), "{stderr}");
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Runs kabar and fails the test, showing what kabar said, unless it succeeds.
+fn kabar_ok(args: &[&str]) -> Output {
+    let output = kabar(args);
+    assert!(output.status.success(), "kabar {args:?}: {}", stderr(&output));
+    output
+}
+
+/// A config naming only a database in `dir` (and `extra` TOML), migrated by the binary itself;
+/// returns the config's path and the database, opened beside the binary the way an operator's
+/// tools would.
+async fn migrated_database(dir: &tempfile::TempDir, extra: &str) -> (String, Store) {
+    let url = format!("sqlite://{}", dir.path().join("kabar.db").display());
+    let path = config_file(dir, &format!("[database]\nurl = \"{url}\"\n{extra}"));
+    kabar_ok(&["migrate", "--config", &path]);
+    (path, Store::connect(&url).await.unwrap())
+}
+
+async fn subscribe_readers(store: &Store, chat_ids: impl IntoIterator<Item = i64>) {
+    for chat_id in chat_ids {
+        store.subscribe(&NewSubscriber::private(chat_id)).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn editors_are_added_listed_and_removed_from_the_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let (config, store) = migrated_database(&dir, "[editors]\nuser_ids = [111]\n").await;
+    kabar_ok(&["editors", "add", "4242", "--name", "Sari Wulandari", "--config", &config]);
+    assert!(store.is_editor(4242).await.unwrap());
+
+    let list = stdout(&kabar_ok(&["editors", "list", "--config", &config]));
+    let line_of = |id: &str| list.lines().find(|line| line.starts_with(id)).map(str::to_owned);
+    assert!(line_of("111").is_some_and(|line| line.contains("from config")), "{list}");
+    assert!(line_of("4242").is_some_and(|line| line.contains("Sari Wulandari")), "{list}");
+
+    kabar_ok(&["editors", "remove", "4242", "--config", &config]);
+    assert!(!store.is_editor(4242).await.unwrap());
+    assert!(!stdout(&kabar(&["editors", "list", "--config", &config])).contains("4242"));
+    let again = kabar(&["editors", "remove", "4242", "--config", &config]);
+    assert!(!again.status.success() && stderr(&again).contains("not an editor"), "{}", stderr(&again));
+}
+
+#[tokio::test]
+async fn telegrams_shared_ids_are_refused_as_editors_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let (config, store) = migrated_database(&dir, "").await;
+    for (id, reason) in [("1087968824", "anonymous"), ("777000", "service"), ("-100123", "positive"), ("0", "positive")]
+    {
+        let output = kabar(&["editors", "add", id, "--config", &config]);
+        assert!(!output.status.success(), "{id} was accepted");
+        assert!(stderr(&output).contains(reason), "{id}: {}", stderr(&output));
+    }
+    assert!(store.editors().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn broadcast_no_wait_queues_the_message_for_every_active_subscriber() {
+    let dir = tempfile::tempdir().unwrap();
+    let (config, store) = migrated_database(&dir, "").await;
+    subscribe_readers(&store, [801, 802, 803]).await;
+    store.deactivate_chat(803, "stopped").await.unwrap();
+
+    let output =
+        kabar_ok(&["broadcast", "--text", "Jalan tol ditutup", "--breaking", "--no-wait", "--config", &config]);
+    let printed = stdout(&output);
+    assert!(printed.contains("queued for 2 recipient(s)"), "{printed}");
+    let id: i64 = printed.split_whitespace().nth(1).and_then(|id| id.parse().ok()).expect("the id is printed");
+    let progress = store.broadcast_progress(id).await.unwrap().unwrap();
+    assert_eq!((progress.total, progress.pending), (2, 2), "nothing runs to send it, so it waits");
+}
+
+#[tokio::test]
+async fn broadcast_refuses_an_empty_text_an_overlong_text_and_a_bad_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let (config, store) = migrated_database(&dir, "").await;
+    subscribe_readers(&store, [811]).await;
+    let overlong = "kata ".repeat(1000);
+    for (args, reason) in [
+        (vec!["--text", "   "], "empty"),
+        (vec!["--text", overlong.as_str()], "longer than"),
+        (vec!["--text", "x", "--url", "javascript:alert(1)"], "url"),
+    ] {
+        let output = kabar(&[&["broadcast", "--no-wait", "--config", &config][..], &args].concat());
+        assert!(!output.status.success(), "{args:?} was queued");
+        assert!(stderr(&output).contains(reason), "{args:?}: {}", stderr(&output));
+    }
+    assert_eq!(store.count_pending_deliveries().await.unwrap(), 0, "nothing was queued");
+}
+
+#[tokio::test]
+async fn broadcast_follows_a_running_kabar_until_every_reader_has_the_message() {
+    let app = spawn_app().await;
+    let readers = 821..826;
+    app.subscribe_quietly(readers.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_file(&dir, &format!("[database]\nurl = \"{}\"\n", app.settings.database.url));
+
+    let output =
+        tokio::task::spawn_blocking(move || kabar(&["broadcast", "--text", "Gempa di Cianjur", "--config", &config]))
+            .await
+            .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("done: 5 sent, 0 failed"), "{}", stdout(&output));
+    assert!(stderr(&output).contains("5/5 sent"), "the progress line: {}", stderr(&output));
+    for reader in readers {
+        let message = app.message_number(reader, 1).await;
+        assert!(message.plain_text.unwrap_or_default().contains("Gempa di Cianjur"));
+    }
+}
+
+#[tokio::test]
+async fn ctrl_c_while_following_a_broadcast_leaves_it_queued_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let (config, store) = migrated_database(&dir, "").await;
+    subscribe_readers(&store, [851, 852]).await;
+    let mut following = Command::new(env!("CARGO_BIN_EXE_kabar"))
+        .args(["broadcast", "--text", "Tidak ada yang mengirim", "--config", &config])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr_pipe = following.stderr.take().unwrap();
+    let progress_shown = std::thread::spawn(move || {
+        use std::io::Read;
+        let mut seen = Vec::new();
+        let mut byte = [0; 1];
+        // No kabar runs on this database, so the progress line stays at 0 sent.
+        while !String::from_utf8_lossy(&seen).contains("0/2 sent") && stderr_pipe.read(&mut byte).unwrap() == 1 {
+            seen.push(byte[0]);
+        }
+        stderr_pipe
+    });
+    let mut stderr_pipe = tokio::task::spawn_blocking(move || progress_shown.join().unwrap()).await.unwrap();
+    // The progress line is drawn just before the wait that listens for Ctrl-C.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(Command::new("kill").args(["-INT", &following.id().to_string()]).status().unwrap().success());
+    let status = tokio::task::spawn_blocking(move || following.wait()).await.unwrap().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr_pipe, &mut rest).unwrap();
+    assert!(status.success(), "kabar exited with {status}: {rest}");
+    assert!(rest.contains("keeps sending"), "{rest}");
+    assert_eq!(store.count_pending_deliveries().await.unwrap(), 2, "the broadcast stays queued");
+}
+
+#[tokio::test]
+async fn stats_json_reports_subscribers_sources_and_the_outbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let (config, store) = migrated_database(&dir, "").await;
+    subscribe_readers(&store, [831, 832, 833]).await;
+    store.deactivate_chat(833, "blocked").await.unwrap();
+    kabar_ok(&["broadcast", "--text", "Siaga banjir", "--breaking", "--no-wait", "--config", &config]);
+
+    let output = kabar_ok(&["stats", "--json", "--config", &config]);
+    let stats: Value = serde_json::from_str(&stdout(&output)).expect("stats --json prints JSON");
+    assert_eq!(stats["subscribers"]["active"], 2);
+    assert_eq!(stats["subscribers"]["inactive_by_reason"]["blocked"], 1);
+    assert_eq!(stats["subscribers"]["by_delivery_mode"]["instant"], 2);
+    assert_eq!(stats["deliveries"]["pending"]["breaking"], 2);
+    assert_eq!(stats["broadcasts"]["last_24h"], 1);
+    for key in ["channels", "sources", "articles"] {
+        assert!(!stats[key].is_null(), "{key} missing from {stats}");
+    }
+    let table = stdout(&kabar_ok(&["stats", "--config", &config]));
+    assert!(table.contains("2 active, 1 inactive"), "{table}");
+}
+
+/// A display name that breaks naive CSV and JSON writers.
+const TRICKY_NAME: &str = "Budi, \"si Kancil\"\nJakarta 🦀";
+
+async fn database_with_a_tricky_reader(dir: &tempfile::TempDir) -> String {
+    let (config, store) = migrated_database(dir, "").await;
+    let reader = NewSubscriber {
+        chat_id: 841,
+        kind: ChatKind::Private,
+        username: Some("budi".into()),
+        display_name: Some(TRICKY_NAME.into()),
+        language_code: Some("id".into()),
+    };
+    store.subscribe(&reader).await.unwrap();
+    subscribe_readers(&store, [842]).await;
+    store.deactivate_chat(842, "stopped").await.unwrap();
+    config
+}
+
+#[tokio::test]
+async fn subscribers_export_as_csv_quotes_what_needs_quoting() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = database_with_a_tricky_reader(&dir).await;
+    let output = kabar_ok(&["subscribers", "export", "--config", &config]);
+    let csv = stdout(&output);
+    assert!(csv.starts_with(
+        "chat_id,kind,username,display_name,language,active,inactive_reason,delivery_mode,quiet_hours,timezone,\
+         subscribed_at\n"
+    ));
+    assert!(csv.contains("841,private,budi,\"Budi, \"\"si Kancil\"\"\nJakarta 🦀\",id,true,,instant,,,"), "{csv}");
+    assert!(csv.contains("\n842,private,,,en,false,stopped,instant,,,"), "{csv}");
+    let subscribed_at = csv.trim_end().rsplit(',').next().unwrap();
+    assert!(subscribed_at.ends_with('Z') && subscribed_at.contains('T'), "RFC 3339: {subscribed_at}");
+}
+
+#[tokio::test]
+async fn subscribers_export_as_json_lines_to_a_file_keeps_every_character() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = database_with_a_tricky_reader(&dir).await;
+    let file = dir.path().join("subscribers.jsonl");
+    kabar_ok(&["subscribers", "export", "--format", "jsonl", "--output", file.to_str().unwrap(), "--config", &config]);
+    let lines: Vec<Value> =
+        std::fs::read_to_string(&file).unwrap().lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["display_name"], TRICKY_NAME);
+    assert_eq!(lines[0]["active"], true);
+    assert_eq!(lines[1]["inactive_reason"], "stopped");
+    let subscribed_at = lines[0]["subscribed_at"].as_str().unwrap();
+    assert!(chrono::DateTime::parse_from_rfc3339(subscribed_at).is_ok(), "{subscribed_at}");
 }

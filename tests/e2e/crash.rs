@@ -16,6 +16,56 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// The real binary's surroundings: a sandbox, a scratch folder with the database and the config
+/// file, and a port for its HTTP server.
+struct Setup {
+    sandbox: Sandbox,
+    dir: tempfile::TempDir,
+    database: String,
+    port: u16,
+}
+
+impl Setup {
+    fn new() -> Setup {
+        let sandbox = Sandbox::start(SandboxConfig::default()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let database = format!("sqlite://{}", dir.path().join("kabar.db").display());
+        Setup { sandbox, dir, database, port: free_port() }
+    }
+
+    fn config(&self) -> std::path::PathBuf {
+        self.dir.path().join("kabar.toml")
+    }
+
+    /// Writes the config file: the sandbox, the database, the server, and `more` TOML.
+    fn write_config(&self, more: &str) {
+        let text = format!(
+            "[telegram]\ntoken = \"{}\"\napi_url = \"{}\"\npoll_timeout_secs = 1\n\n[database]\nurl = \"{}\"\n\n\
+             [http]\nlisten = \"127.0.0.1:{}\"\nadmin_token = \"{ADMIN_TOKEN}\"\n\n{more}\n",
+            self.sandbox.token(),
+            self.sandbox.api_url(),
+            self.database,
+            self.port
+        );
+        std::fs::write(self.config(), text).unwrap();
+    }
+
+    fn api(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts the binary and waits until it is healthy.
+    async fn start(&self, http: &reqwest::Client) -> Child {
+        let kabar = start_kabar(&self.config());
+        let api = self.api();
+        eventually("kabar becoming healthy", || async {
+            http.get(format!("{api}/healthz")).send().await.is_ok_and(|r| r.status() == 200)
+        })
+        .await;
+        kabar
+    }
+}
+
 fn start_kabar(config: &std::path::Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_kabar"))
         .args(["run", "--config"])
@@ -29,33 +79,15 @@ fn start_kabar(config: &std::path::Path) -> Child {
 
 #[tokio::test]
 async fn a_push_killed_midway_is_completed_after_the_restart() {
-    let sandbox = Sandbox::start(SandboxConfig::default()).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", dir.path().join("kabar.db").display());
-    let port = free_port();
-    let config = dir.path().join("kabar.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[telegram]\ntoken = \"{}\"\napi_url = \"{}\"\npoll_timeout_secs = 1\n\n[database]\nurl = \"{database}\"\n\n\
-             [http]\nlisten = \"127.0.0.1:{port}\"\nadmin_token = \"{ADMIN_TOKEN}\"\n\n[limits]\nglobal_per_sec = 3\n\n\
-             [delivery]\nconcurrency = {CONCURRENCY}\n",
-            sandbox.token(),
-            sandbox.api_url()
-        ),
-    )
-    .unwrap();
-    let store = Store::connect(&database).await.unwrap();
+    let setup = Setup::new();
+    setup.write_config(&format!("[limits]\nglobal_per_sec = 3\n\n[delivery]\nconcurrency = {CONCURRENCY}"));
+    let (sandbox, config, api) = (&setup.sandbox, setup.config(), setup.api());
+    let store = Store::connect(&setup.database).await.unwrap();
     store.migrate().await.unwrap();
-    subscribe_quietly(&sandbox, &store, READERS).await;
+    subscribe_quietly(sandbox, &store, READERS).await;
 
-    let api = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
-    let mut kabar = start_kabar(&config);
-    eventually("kabar becoming healthy", || async {
-        http.get(format!("{api}/healthz")).send().await.is_ok_and(|r| r.status() == 200)
-    })
-    .await;
+    let mut kabar = setup.start(&http).await;
     let answer: serde_json::Value = http
         .post(format!("{api}/api/broadcasts"))
         .bearer_auth(ADMIN_TOKEN)
@@ -85,4 +117,34 @@ async fn a_push_killed_midway_is_completed_after_the_restart() {
         duplicates <= CONCURRENCY,
         "{duplicates} duplicates, more than the {CONCURRENCY} sends that can be in flight"
     );
+}
+
+#[tokio::test]
+async fn sighup_applies_the_config_files_new_limits_and_refuses_a_broken_one() {
+    let setup = Setup::new();
+    let write_config = |limits: &str| setup.write_config(&format!("[limits]\n{limits}"));
+    write_config("global_per_sec = 30");
+    let api = setup.api();
+    let http = reqwest::Client::new();
+    let mut kabar = setup.start(&http).await;
+    let limit = || async {
+        let limits: serde_json::Value =
+            http.get(format!("{api}/api/limits")).bearer_auth(ADMIN_TOKEN).send().await.unwrap().json().await.unwrap();
+        limits["global_per_sec"].as_u64().unwrap()
+    };
+    let hang_up = || {
+        let status = Command::new("kill").args(["-HUP", &kabar.id().to_string()]).status().unwrap();
+        assert!(status.success());
+    };
+
+    write_config("global_per_sec = 12");
+    hang_up();
+    eventually("the new limit applying", || async { limit().await == 12 }).await;
+    write_config("global_per_sec = 0");
+    hang_up();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(limit().await, 12, "a config that does not validate changes nothing");
+    assert!(kabar.try_wait().unwrap().is_none(), "and kabar keeps running");
+    kabar.kill().unwrap();
+    kabar.wait().unwrap();
 }

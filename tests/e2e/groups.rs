@@ -6,27 +6,11 @@ use reqwest::Method;
 use serde_json::json;
 use tg_sandbox::{NewGroup, NewUser};
 
-use crate::helpers::{TestApp, button_labels, spawn_app_with};
-
-async fn app_with_two_channels() -> TestApp {
-    spawn_app_with(|settings| {
-        settings.channels = ["Politik", "Ekonomi"]
-            .map(|name| kabar::config::ChannelSettings {
-                slug: name.to_lowercase(),
-                name: name.into(),
-                names: Default::default(),
-                categories: Vec::new(),
-                sources: Vec::new(),
-                default: false,
-            })
-            .into();
-    })
-    .await
-}
+use crate::helpers::{button_labels, spawn_app_with_two_channels};
 
 #[tokio::test]
 async fn only_a_groups_admins_can_subscribe_it_and_change_its_channels() {
-    let app = app_with_two_channels().await;
+    let app = spawn_app_with_two_channels().await;
     app.sandbox.add_user(NewUser::new(901, "Admin").language_code("id"));
     app.sandbox.add_user(NewUser::new(902, "Member").language_code("en"));
     app.sandbox.add_group(NewGroup::supergroup(-1_000_901, "Warga RT 5").owner(901).member(902)).unwrap();
@@ -58,7 +42,7 @@ async fn only_a_groups_admins_can_subscribe_it_and_change_its_channels() {
 
 #[tokio::test]
 async fn a_telegram_channel_is_set_up_by_the_admin_who_made_the_bot_its_admin() {
-    let app = app_with_two_channels().await;
+    let app = spawn_app_with_two_channels().await;
     app.sandbox.add_user(NewUser::new(911, "Redaksi").language_code("id"));
     app.sandbox.add_group(NewGroup::channel(-1_000_911, "Kabar <Kota>").owner(911).bot_admin()).unwrap();
     let asked = app.message_number(911, 1).await;
@@ -78,7 +62,7 @@ async fn a_telegram_channel_is_set_up_by_the_admin_who_made_the_bot_its_admin() 
 
 #[tokio::test]
 async fn a_reader_who_blocks_the_bot_is_let_go_at_once_and_comes_back_with_their_settings() {
-    let app = app_with_two_channels().await;
+    let app = spawn_app_with_two_channels().await;
     app.reader_starts(921, "Budi", "id").await;
     app.reader_sends(921, "/digest daily 6").await;
     app.sandbox.block_bot(921).unwrap();
@@ -95,7 +79,7 @@ async fn a_reader_who_blocks_the_bot_is_let_go_at_once_and_comes_back_with_their
 
 #[tokio::test]
 async fn readers_are_answered_ahead_of_a_large_push() {
-    let app = app_with_two_channels().await;
+    let app = spawn_app_with_two_channels().await;
     app.reader_starts(931, "Reader", "en").await;
     let menu = app.reader_sends(931, "/channels").await;
     app.subscribe_quietly(10_000..10_300).await;
@@ -113,5 +97,5 @@ async fn readers_are_answered_ahead_of_a_large_push() {
     println!("during a push of 301: /status answered in {reply_latency:?}, a tap in {tap_latency:?}");
     assert!(pending > 100, "the reply and the tap went ahead of the push ({pending} sends still queued)");
     app.settle().await;
-    assert_eq!(app.sandbox.count_429(), 0);
+    assert_eq!(app.sandbox.count_429(), 0, "{:#?}", app.sandbox.rejections());
 }

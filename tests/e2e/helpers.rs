@@ -58,6 +58,7 @@ pub async fn spawn_app_after(prepare: impl FnOnce(&Sandbox), customize: impl FnO
         url: site.feed_url().parse().unwrap(),
         poll_interval_secs: 3600,
         kind: SourceKind::Feed,
+        corrections: false,
     }];
     customize(&mut settings);
     let mut app = TestApp {
@@ -210,6 +211,23 @@ impl TestApp {
     pub async fn progress(&self, id: i64) -> BroadcastProgress {
         self.store.broadcast_progress(id).await.unwrap().expect("the broadcast exists")
     }
+}
+
+/// A channel readers can follow, named `name` in every language, claiming no category.
+pub fn plain_channel(name: &str) -> kabar::config::ChannelSettings {
+    kabar::config::ChannelSettings {
+        slug: name.to_lowercase(),
+        name: name.into(),
+        names: Default::default(),
+        categories: Vec::new(),
+        sources: Vec::new(),
+        default: false,
+    }
+}
+
+/// The app with the channels Politik and Ekonomi.
+pub async fn spawn_app_with_two_channels() -> TestApp {
+    spawn_app_with(|settings| settings.channels = vec![plain_channel("Politik"), plain_channel("Ekonomi")]).await
 }
 
 /// The callback data of the inline button whose label contains `label`.

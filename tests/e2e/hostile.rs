@@ -88,6 +88,7 @@ async fn watch(app: &TestApp, name: &str, url: String) {
         url: url.parse().unwrap(),
         poll_interval_secs: 3600,
         kind: SourceKind::Feed,
+        corrections: false,
     };
     assert!(app.store.add_source(&source).await.unwrap());
 }

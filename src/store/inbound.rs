@@ -1,0 +1,33 @@
+//! The `inbound_updates` table: updates received by webhook, waiting to be handled.
+
+use super::{Store, StoreResult, now_ms};
+
+impl Store {
+    /// Keeps an update received by webhook; an update received twice is kept once.
+    pub async fn store_update(&self, update_id: i64, body: &str) -> StoreResult<()> {
+        sqlx::query("INSERT OR IGNORE INTO inbound_updates (update_id, body, received_at) VALUES (?1, ?2, ?3)")
+            .bind(update_id)
+            .bind(body)
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
+
+    /// The oldest updates waiting, in Telegram's order, at most `limit`.
+    pub async fn waiting_updates(&self, limit: i64) -> StoreResult<Vec<(i64, String)>> {
+        sqlx::query_as("SELECT update_id, body FROM inbound_updates ORDER BY update_id LIMIT ?1")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    /// Forgets an update once it is handled.
+    pub async fn forget_update(&self, update_id: i64) -> StoreResult<()> {
+        sqlx::query("DELETE FROM inbound_updates WHERE update_id = ?1")
+            .bind(update_id)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
+}

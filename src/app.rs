@@ -232,6 +232,8 @@ async fn stop_within_grace(name: &str, task: JoinHandle<()>) {
 async fn serve_http(listener: TcpListener, state: HttpState, mut stop: watch::Receiver<bool>) {
     let app = http::router(state);
     let stopping = async move { stopped(&mut stop).await };
+    // Client addresses are known to the handlers (the dashboard's login limit is per address).
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     if let Err(error) = axum::serve(listener, app).with_graceful_shutdown(stopping).await {
         tracing::error!(%error, "the HTTP server failed");
     }

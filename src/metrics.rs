@@ -28,6 +28,8 @@ pub struct Metrics {
 struct Inner {
     registry: Registry,
     deliveries: Family<Labels, Counter>,
+    delivery_failures: Family<Labels, Counter>,
+    send_rate: Gauge,
     rate_limited: Counter,
     articles_discovered: Counter,
     broadcasts: Family<Labels, Counter>,
@@ -51,6 +53,8 @@ pub struct Snapshot {
     pub sources: Vec<SourceHealth>,
     pub pending_by_priority: QueueDepth,
     pub inactive_subscribers: i64,
+    /// Sends during the last second, from the pacer.
+    pub send_rate: i64,
 }
 
 /// One source's health, as operators watch it.
@@ -67,6 +71,8 @@ impl Default for Metrics {
         let mut registry = Registry::with_prefix("kabar");
         let inner = Inner {
             deliveries: Family::default(),
+            delivery_failures: Family::default(),
+            send_rate: Gauge::default(),
             rate_limited: Counter::default(),
             articles_discovered: Counter::default(),
             broadcasts: Family::default(),
@@ -82,6 +88,12 @@ impl Default for Metrics {
             registry: Registry::default(),
         };
         registry.register("deliveries", "Delivery attempts by outcome", inner.deliveries.clone());
+        registry.register(
+            "delivery_failures",
+            "Deliveries given up, by reason (blocked, deactivated, kicked, chat_not_found, rejected, gave_up, ...)",
+            inner.delivery_failures.clone(),
+        );
+        registry.register("send_rate", "Messages sent during the last second", inner.send_rate.clone());
         registry.register("rate_limited", "429 answers from the chat platform", inner.rate_limited.clone());
         registry.register(
             "articles_discovered",
@@ -124,6 +136,11 @@ impl Metrics {
         self.inner.deliveries.get_or_create(&vec![("outcome", outcome.to_owned())]).inc();
     }
 
+    /// A delivery given up for `reason`.
+    pub fn delivery_failed(&self, reason: &str) {
+        self.inner.delivery_failures.get_or_create(&vec![("reason", reason.to_owned())]).inc();
+    }
+
     pub fn rate_limited(&self) {
         self.inner.rate_limited.inc();
     }
@@ -152,6 +169,7 @@ impl Metrics {
         self.inner.active_subscribers.set(snapshot.active_subscribers);
         self.inner.pending_deliveries.set(snapshot.pending_deliveries);
         self.inner.failing_sources.set(snapshot.failing_sources);
+        self.inner.send_rate.set(snapshot.send_rate);
         for (priority, count) in snapshot.pending_by_priority.by_label() {
             self.inner.pending_by_priority.get_or_create(&vec![("priority", priority.to_owned())]).set(count);
         }

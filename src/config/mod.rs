@@ -136,6 +136,15 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// These limits when they can work, else what is wrong ("limits.KEY must be ..."): how the
+    /// API, the dashboard and a reload check limits asked for at run time.
+    pub fn checked(self) -> Result<Limits, String> {
+        match self.problem() {
+            Some((key, message)) => Err(format!("{key} {message}")),
+            None => Ok(self),
+        }
+    }
+
     /// The first key whose value cannot work, with the reason.
     pub fn problem(&self) -> Option<(&'static str, String)> {
         let checks = [

@@ -197,6 +197,9 @@ impl Inner {
     async fn deliver(&self, delivery: &ClaimedDelivery, stop: &mut watch::Receiver<bool>) -> DeliveryOutcome {
         let kind = self.attempt(delivery, stop).await;
         self.metrics.delivery(outcome_label(&kind));
+        if let Some(reason) = failure_reason(&kind) {
+            self.metrics.delivery_failed(&reason);
+        }
         if matches!(kind, OutcomeKind::Sent { .. }) {
             self.metrics.delivery_latency((now_ms() - delivery.queued_at) as f64 / 1000.0);
         }
@@ -300,6 +303,20 @@ fn outcome_label(kind: &OutcomeKind) -> &'static str {
     }
 }
 
+/// Why a delivery was given up, as a metric label: the chat's state when it is gone, else the
+/// kind of refusal.
+fn failure_reason(kind: &OutcomeKind) -> Option<String> {
+    let reason = match kind {
+        OutcomeKind::ChatGone { reason, .. } => reason.replace(' ', "_"),
+        OutcomeKind::Failed { error } if error.starts_with("gave up") => "gave_up".into(),
+        OutcomeKind::Failed { error } if error.starts_with("photo refused") => "photo_refused".into(),
+        OutcomeKind::Failed { error } if error.contains("no longer subscribed") => "unsubscribed".into(),
+        OutcomeKind::Failed { .. } => "rejected".into(),
+        _ => return None,
+    };
+    Some(reason)
+}
+
 /// Writes outcomes in batches until every sender is gone, then flushes the rest.
 async fn record_outcomes(store: Store, mut outcomes: mpsc::Receiver<DeliveryOutcome>) {
     let mut batch = Vec::with_capacity(OUTCOME_BATCH);
@@ -369,6 +386,17 @@ mod tests {
         engine.try_execute_batch().await.unwrap();
         let progress = store.broadcast_progress(id).await.unwrap().unwrap();
         assert_eq!((progress.sent, progress.pending), (1, 0));
+    }
+
+    #[test]
+    fn failures_are_counted_by_reason() {
+        let gone = OutcomeKind::ChatGone { chat_id: 1, reason: "chat not found".into() };
+        assert_eq!(failure_reason(&gone).as_deref(), Some("chat_not_found"));
+        let gave_up = OutcomeKind::Failed { error: "gave up after 6 attempts: 502".into() };
+        assert_eq!(failure_reason(&gave_up).as_deref(), Some("gave_up"));
+        let refused = OutcomeKind::Failed { error: "Bad Request: can't parse entities".into() };
+        assert_eq!(failure_reason(&refused).as_deref(), Some("rejected"));
+        assert_eq!(failure_reason(&OutcomeKind::Sent { message_id: 1 }), None);
     }
 
     #[test]

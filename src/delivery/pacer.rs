@@ -107,6 +107,13 @@ impl GlobalLimiter {
         }
     }
 
+    /// Sends admitted during the last second.
+    fn sends_in_last_second(&self) -> usize {
+        let now = Instant::now();
+        let recent = self.recent.lock().expect("the send log lock is never poisoned");
+        recent.iter().filter(|&&sent| now.duration_since(sent) < Duration::from_secs(1)).count()
+    }
+
     /// Takes a slot now, or says how long to wait for one.
     fn try_take(&self) -> Result<(), Duration> {
         let now = Instant::now();
@@ -135,6 +142,11 @@ impl Pacer {
             waiting: Default::default(),
             groups_settle_until: Mutex::new(None),
         }
+    }
+
+    /// Sends admitted during the last second, replies included: the send rate right now.
+    pub fn current_rate(&self) -> usize {
+        self.current().global.sends_in_last_second()
     }
 
     /// The limits in force.

@@ -148,9 +148,7 @@ async fn change_limits(
         per_chat_per_sec: change.per_chat_per_sec.unwrap_or(current.per_chat_per_sec),
         group_per_min: change.group_per_min.unwrap_or(current.group_per_min),
     };
-    if let Some((key, message)) = limits.problem() {
-        return Err(ApiError::Unprocessable(format!("{key} {message}")));
-    }
+    let limits = limits.checked().map_err(ApiError::Unprocessable)?;
     state.pacer.set_limits(limits);
     Ok(Json(limits))
 }

@@ -69,6 +69,7 @@ async fn metrics(State(state): State<HttpState>) -> impl IntoResponse {
         pending_deliveries: store.count_pending_deliveries().await.unwrap_or(-1),
         pending_by_priority: store.pending_by_priority().await.unwrap_or_default(),
         failing_sources: store.count_failing_sources().await.unwrap_or(-1),
+        send_rate: state.pacer.current_rate() as i64,
         sources: sources
             .into_iter()
             .map(|s| SourceHealth {

@@ -267,6 +267,15 @@ impl Store {
         }))
     }
 
+    /// A broadcast's one-line headline, for lists and progress pages.
+    pub async fn broadcast_headline(&self, id: i64) -> StoreResult<Option<String>> {
+        let headline: Option<Option<String>> = sqlx::query_scalar("SELECT headline FROM broadcasts WHERE id = ?1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(headline.flatten())
+    }
+
     /// Cancels every delivery of a broadcast not sent yet. Sends already in flight finish.
     pub async fn cancel_broadcast(&self, id: i64) -> StoreResult<Option<BroadcastProgress>> {
         let mut tx = self.begin_write().await?;

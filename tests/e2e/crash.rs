@@ -148,3 +148,45 @@ async fn sighup_applies_the_config_files_new_limits_and_refuses_a_broken_one() {
     kabar.kill().unwrap();
     kabar.wait().unwrap();
 }
+
+#[tokio::test]
+async fn secrets_never_reach_the_logs() {
+    let setup = Setup::new();
+    setup.write_config("[limits]\nglobal_per_sec = 30");
+    let log_path = setup.dir.path().join("kabar.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut kabar = Command::new(env!("CARGO_BIN_EXE_kabar"))
+        .args(["run", "--config"])
+        .arg(setup.config())
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let api = setup.api();
+    eventually("kabar becoming healthy", || async {
+        http.get(format!("{api}/healthz")).send().await.is_ok_and(|r| r.status() == 200)
+    })
+    .await;
+    let wrong = http.get(format!("{api}/api/limits")).bearer_auth("not-the-token-at-all").send().await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    let right = http.get(format!("{api}/api/limits")).bearer_auth(ADMIN_TOKEN).send().await.unwrap();
+    assert_eq!(right.status(), 200);
+    http.post(format!("{api}/api/broadcasts"))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&json!({"text": "x"}))
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    kabar.kill().unwrap();
+    kabar.wait().unwrap();
+
+    let logs = std::fs::read_to_string(&log_path).unwrap();
+    assert!(logs.contains("kabar is running"), "the debug log was written: {logs}");
+    let bot_secret = setup.sandbox.token().split_once(':').unwrap().1.to_owned();
+    for secret in [bot_secret.as_str(), ADMIN_TOKEN] {
+        assert!(!logs.contains(secret), "a secret is in the log:\n{logs}");
+    }
+}

@@ -230,6 +230,9 @@ async fn a_push_in_progress_can_be_cancelled_from_the_page() {
     let page = operator.page().await;
     let cancel = format!("/dashboard/broadcasts/{id}/cancel");
     assert!(page.contains(&format!(r#"action="{cancel}""#)), "no Cancel button for a push in progress: {page}");
+    let live = operator.get(&format!("/dashboard/broadcasts/{id}")).await.text().await.unwrap();
+    assert!(live.contains(r#"http-equiv="refresh""#), "the push's own page follows it live: {live}");
+    assert!(live.contains("<progress") && live.contains("Keliru"), "{live}");
 
     let csrf = attribute_after(&page, "name=\"csrf\"", "value");
     let answer = operator.post(&cancel, &[("csrf", csrf.as_str())]).await;
@@ -238,6 +241,8 @@ async fn a_push_in_progress_can_be_cancelled_from_the_page() {
     assert_eq!(progress.status, kabar::store::BroadcastStatus::Cancelled);
     assert!(progress.cancelled > 0, "{progress:?}");
     assert!(!operator.page().await.contains(&cancel), "a cancelled push has no Cancel button");
+    let stopped = operator.get(&format!("/dashboard/broadcasts/{id}")).await.text().await.unwrap();
+    assert!(!stopped.contains(r#"http-equiv="refresh""#), "a finished push's page stays still");
 }
 
 #[tokio::test]

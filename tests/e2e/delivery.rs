@@ -23,6 +23,9 @@ async fn a_reader_who_blocked_the_bot_is_marked_inactive_and_not_tried_again() {
     let progress = app.progress(first["id"].as_i64().unwrap()).await;
     assert_eq!((progress.sent, progress.failed), (1, 1));
     assert!(!app.store.is_active_subscriber(502).await.unwrap());
+    let metrics = app.http.get(format!("{}/metrics", app.api)).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("kabar_delivery_failures_total{reason=\"blocked\"} 1"), "{metrics}");
+    assert!(metrics.contains("kabar_send_rate "), "the send rate is exported");
     let (_, second) = app.api(Method::POST, "/api/broadcasts", Some(json!({"text": "Dua"}))).await;
     assert_eq!(second["recipients"], 1, "the blocked reader is not queued again");
 }

@@ -8,6 +8,7 @@
 
 use std::{
     collections::HashMap,
+    net::{IpAddr, SocketAddr},
     num::NonZeroU32,
     sync::{Arc, Mutex},
     time::{Duration, Instant},
@@ -15,11 +16,11 @@ use std::{
 
 use axum::{
     Extension, Form,
-    extract::{FromRequestParts, State},
+    extract::{ConnectInfo, FromRequestParts, State},
     http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts},
     response::{IntoResponse, Redirect, Response},
 };
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -104,18 +105,20 @@ impl FromRequestParts<HttpState> for Session {
     }
 }
 
-/// Counts login attempts, right or wrong. Past the budget even the right token is refused, or a
-/// guesser would still learn it from the one answer that differs.
-pub(super) struct LoginAttempts(DefaultDirectRateLimiter);
+/// Counts login attempts per client address, right or wrong. Past the budget even the right
+/// token is refused from that address, or a guesser would still learn it from the one answer
+/// that differs; an operator elsewhere is not locked out by someone else's guessing.
+pub(super) struct LoginAttempts(DefaultKeyedRateLimiter<IpAddr>);
 
 impl LoginAttempts {
     pub(super) fn new() -> LoginAttempts {
         let per_minute = NonZeroU32::new(LOGINS_PER_MINUTE).expect("a positive quota");
-        LoginAttempts(RateLimiter::direct(Quota::per_minute(per_minute)))
+        LoginAttempts(RateLimiter::keyed(Quota::per_minute(per_minute)))
     }
 
-    fn allow_one(&self) -> bool {
-        self.0.check().is_ok()
+    fn allow_one(&self, client: IpAddr) -> bool {
+        self.0.retain_recent();
+        self.0.check_key(&client).is_ok()
     }
 }
 
@@ -132,11 +135,12 @@ pub(super) struct LoginForm {
 pub(super) async fn log_in(
     State(state): State<HttpState>,
     Extension(dashboard): SharedDashboard,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let enabled = state.admin_token.is_some();
-    if !dashboard.login_attempts.allow_one() {
+    if !dashboard.login_attempts.allow_one(client.ip()) {
         tracing::warn!("dashboard login refused: too many attempts");
         let problem = "Too many login attempts. Wait a minute, then try again.";
         return dashboard.templates.login(StatusCode::TOO_MANY_REQUESTS, enabled, Some(problem));

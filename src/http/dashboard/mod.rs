@@ -48,6 +48,7 @@ pub fn router() -> Router<HttpState> {
         .route("/dashboard/login", get(auth::login_form).post(auth::log_in))
         .route("/dashboard/logout", post(auth::log_out))
         .route("/dashboard/limits", post(change_limits))
+        .route("/dashboard/broadcasts/{id}", get(show_broadcast))
         .route("/dashboard/broadcasts/{id}/cancel", post(cancel_broadcast))
         .layer(Extension(Arc::new(dashboard)))
         .layer(middleware::map_response(harden))
@@ -126,10 +127,7 @@ impl LimitsForm {
             per_chat_per_sec: whole_number("limits.per_chat_per_sec", &self.per_chat_per_sec)?,
             group_per_min: whole_number("limits.group_per_min", &self.group_per_min)?,
         };
-        match limits.problem() {
-            Some((key, message)) => Err(format!("{key} {message}")),
-            None => Ok(limits),
-        }
+        limits.checked()
     }
 }
 
@@ -162,6 +160,17 @@ async fn change_limits(
 struct CsrfForm {
     #[serde(default)]
     csrf: String,
+}
+
+async fn show_broadcast(
+    State(state): State<HttpState>,
+    Extension(dashboard): SharedDashboard,
+    session: Session,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let progress = state.store.broadcast_progress(id).await?.ok_or(PageError::NotFound)?;
+    let headline = state.store.broadcast_headline(id).await?;
+    Ok(dashboard.templates.broadcast(&progress, headline.as_deref(), session.csrf())?.into_response())
 }
 
 async fn cancel_broadcast(

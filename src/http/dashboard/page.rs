@@ -11,10 +11,11 @@ use serde::Serialize;
 use super::overview::Overview;
 use crate::config::Limits;
 
-const TEMPLATES: [(&str, &str); 3] = [
+const TEMPLATES: [(&str, &str); 4] = [
     ("base.html.j2", include_str!("../../../templates/dashboard/base.html.j2")),
     ("login.html.j2", include_str!("../../../templates/dashboard/login.html.j2")),
     ("dashboard.html.j2", include_str!("../../../templates/dashboard/dashboard.html.j2")),
+    ("broadcast.html.j2", include_str!("../../../templates/dashboard/broadcast.html.j2")),
 ];
 
 /// The parsed templates, made once per server.
@@ -55,6 +56,16 @@ impl Templates {
         notice: Option<Notice>,
     ) -> Result<Html<String>, PageError> {
         self.render("dashboard.html.j2", context! { overview, limits, csrf, notice })
+    }
+
+    /// One broadcast's progress, reloading itself while it is sending.
+    pub(super) fn broadcast(
+        &self,
+        progress: &crate::store::BroadcastProgress,
+        headline: Option<&str>,
+        csrf: &str,
+    ) -> Result<Html<String>, PageError> {
+        self.render("broadcast.html.j2", context! { progress, headline, csrf })
     }
 
     fn render(&self, name: &str, context: minijinja::Value) -> Result<Html<String>, PageError> {

@@ -123,7 +123,9 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         replace_message(&mut tx, story.broadcast_id, broadcast).await?;
-        tx.commit().await
+        tx.commit().await?;
+        self.forget_cached_message(story.broadcast_id);
+        Ok(())
     }
 
     /// How many articles have been recorded, pushed or not.

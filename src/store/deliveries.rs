@@ -3,7 +3,10 @@
 //! Claiming a row moves its `due_at` forward by a lease instead of flagging it: if the worker dies
 //! before recording an outcome, the row simply becomes due again when the lease runs out.
 
-use std::collections::HashMap;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
 
 use sqlx::{FromRow, Sqlite, Transaction};
 
@@ -61,6 +64,31 @@ pub struct DeliveredMessage {
 impl DeliveredMessage {
     pub fn chat_kind(&self) -> ChatKind {
         ChatKind::parse(&self.kind)
+    }
+}
+
+/// Recently claimed broadcasts' messages. Small and simply emptied when full: a push claims one
+/// broadcast's deliveries for minutes, in a language or two.
+#[derive(Debug, Default)]
+pub(super) struct MessageCache(Mutex<HashMap<(i64, String), Arc<BroadcastMessage>>>);
+
+impl MessageCache {
+    const CAPACITY: usize = 64;
+
+    fn get(&self, key: &(i64, String)) -> Option<Arc<BroadcastMessage>> {
+        self.0.lock().expect("the message cache lock is never poisoned").get(key).cloned()
+    }
+
+    fn put(&self, key: (i64, String), message: Arc<BroadcastMessage>) {
+        let mut messages = self.0.lock().expect("the message cache lock is never poisoned");
+        if messages.len() >= Self::CAPACITY {
+            messages.clear();
+        }
+        messages.insert(key, message);
+    }
+
+    fn forget(&self, broadcast_id: i64) {
+        self.0.lock().expect("the message cache lock is never poisoned").retain(|(id, _), _| *id != broadcast_id);
     }
 }
 
@@ -159,20 +187,31 @@ impl Store {
             };
             Ok::<_, sqlx::Error>((claim, row.try_get::<Option<String>, _>("language")?))
         });
-        // A batch holds few broadcasts in few languages: each message is read once.
-        let mut messages: HashMap<(i64, String), BroadcastMessage> = HashMap::new();
         let mut deliveries = Vec::with_capacity(claimed.len());
         for claim in claimed {
             let (mut delivery, language) = claim?;
-            let key = (delivery.broadcast_id, language.unwrap_or_else(|| self.defaults.language.to_owned()));
-            if !messages.contains_key(&key) {
-                let message = self.broadcast_message(key.0, &key.1).await?;
-                messages.insert(key.clone(), message);
-            }
-            messages[&key].fill(&mut delivery);
+            let language = language.unwrap_or_else(|| self.defaults.language.to_owned());
+            self.cached_message(delivery.broadcast_id, language).await?.fill(&mut delivery);
             deliveries.push(delivery);
         }
         Ok(deliveries)
+    }
+
+    /// A broadcast's message in a language, read from the database once: a push claims its
+    /// deliveries in many small batches, and each would otherwise read the same message again.
+    async fn cached_message(&self, broadcast_id: i64, language: String) -> StoreResult<Arc<BroadcastMessage>> {
+        let key = (broadcast_id, language);
+        if let Some(message) = self.messages.get(&key) {
+            return Ok(message);
+        }
+        let message = Arc::new(self.broadcast_message(key.0, &key.1).await?);
+        self.messages.put(key, message.clone());
+        Ok(message)
+    }
+
+    /// Forgets the cached messages of a broadcast whose message changed (a correction).
+    pub(super) fn forget_cached_message(&self, broadcast_id: i64) {
+        self.messages.forget(broadcast_id);
     }
 
     /// A broadcast's message in `language` (else its default one) as a message to send again:

@@ -48,6 +48,8 @@ pub type StoreResult<T> = Result<T, sqlx::Error>;
 pub struct Store {
     pool: SqlitePool,
     defaults: std::sync::Arc<ReaderDefaults>,
+    /// Broadcasts' messages by language, as claims need them: read once, not once per claim.
+    messages: std::sync::Arc<deliveries::MessageCache>,
 }
 
 /// What a subscriber who chose nothing gets: the operator's `[readers]` settings.
@@ -90,7 +92,7 @@ impl Store {
         // An in-memory database exists once per connection, so it must have exactly one.
         let max_connections = if url.contains(":memory:") { 1 } else { 8 };
         let pool = SqlitePoolOptions::new().max_connections(max_connections).connect_with(options).await?;
-        Ok(Store { pool, defaults: Default::default() })
+        Ok(Store { pool, defaults: Default::default(), messages: Default::default() })
     }
 
     /// The same database, with the operator's defaults for readers.

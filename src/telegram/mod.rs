@@ -136,6 +136,11 @@ pub async fn register_commands(bot: &Bot, default_language: &'static str) -> Res
     Ok(())
 }
 
+/// A locale text for a callback answer, which Telegram shows as plain text.
+pub fn strip_markup(html: &str) -> String {
+    html.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+}
+
 /// Whether the sender of `message` may subscribe its chat or change its settings: anyone in a
 /// private chat, an admin in a group (also one posting anonymously as the group).
 pub async fn may_manage(bot: &Bot, message: &Message) -> ResponseResult<bool> {

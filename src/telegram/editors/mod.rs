@@ -16,7 +16,7 @@ use teloxide::{
 
 pub use newsroom::{push, recall};
 
-use super::{BotContext, reply};
+use super::{BotContext, reply, strip_markup};
 use crate::{
     locale,
     render::{TEXT_LIMIT, compose, html::visible_len},
@@ -196,11 +196,6 @@ fn parse_button(data: &str) -> Option<(Action, i64)> {
         .into_iter()
         .find_map(|(prefix, action)| data.strip_prefix(prefix).map(|id| (action, id)))?;
     Some((action, id.parse().ok()?))
-}
-
-/// Callback answers are plain text.
-fn strip_markup(text: &str) -> String {
-    text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 }
 
 #[cfg(test)]

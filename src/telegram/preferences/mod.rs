@@ -15,7 +15,7 @@ use teloxide::{
 
 pub use buttons::{Button, Tap};
 
-use super::{BotContext, edit, may_manage, reply};
+use super::{BotContext, edit, may_manage, reply, strip_markup};
 use crate::{
     audience::{
         keywords::{self, KeywordError},
@@ -357,11 +357,6 @@ async fn may_change(bot: &Bot, chat: i64, user: &User) -> bool {
             false
         }
     }
-}
-
-/// Callback answers are plain text.
-fn strip_markup(html: &str) -> String {
-    html.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 }
 
 #[cfg(test)]

@@ -40,3 +40,4 @@ pub mod sources;
 pub mod store;
 pub mod telegram;
 pub mod telemetry;
+pub mod text;

@@ -4,13 +4,13 @@
 //! the prose starts, strip the dateline unless it is wanted, and take the lead ([`summary`]).
 
 pub mod clean;
+mod paragraphs;
 pub mod summary;
-mod text;
 
 pub use clean::BoilerplateRules;
-pub use text::{normalize_whitespace, paragraphs_from_html, paragraphs_from_text, slugify};
+pub use paragraphs::{paragraphs_from_html, paragraphs_from_text};
 
-use crate::config::SummarySettings;
+use crate::{config::SummarySettings, text::normalize_whitespace};
 
 /// What kabar learns from an article's own page.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -70,13 +70,13 @@ impl Summarizer {
             Ok(article) => {
                 let title = Some(normalize_whitespace(&article.title)).filter(|t| !t.is_empty());
                 let summary = self.summarize_html(title.as_deref().unwrap_or(""), &article.content);
-                PageArticle { title, summary, image_url: article.image, categories: text::page_sections(html) }
+                PageArticle { title, summary, image_url: article.image, categories: paragraphs::page_sections(html) }
             }
             Err(error) => {
                 tracing::debug!(%url, %error, "readability found no article; using every paragraph");
-                let title = text::page_title(html);
+                let title = paragraphs::page_title(html);
                 let summary = self.summarize_html(title.as_deref().unwrap_or(""), html);
-                PageArticle { title, summary, image_url: None, categories: text::page_sections(html) }
+                PageArticle { title, summary, image_url: None, categories: paragraphs::page_sections(html) }
             }
         }
     }

@@ -5,6 +5,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::text::cut_at_word;
+
 /// Words that end with a period without ending the sentence (compared without the period,
 /// case-insensitively). Indonesian first, then English.
 const ABBREVIATIONS: &[&str] = &[
@@ -98,20 +100,6 @@ pub fn lead(paragraphs: &[String], max_chars: usize) -> Option<String> {
         summary = cut_at_word(first, max_chars);
     }
     Some(summary)
-}
-
-/// Shortens `text` to at most `max_chars` characters at a word boundary, ending with "…".
-pub fn cut_at_word(text: &str, max_chars: usize) -> String {
-    if text.chars().count() <= max_chars {
-        return text.to_owned();
-    }
-    let budget = max_chars.saturating_sub(1);
-    let end = text.char_indices().nth(budget).map_or(text.len(), |(at, _)| at);
-    let cut = match text[..end].rfind(char::is_whitespace) {
-        Some(space) if space > 0 => &text[..space],
-        _ => &text[..end],
-    };
-    format!("{}…", cut.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '-')))
 }
 
 #[cfg(test)]

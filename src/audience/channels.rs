@@ -6,8 +6,8 @@
 
 use std::collections::HashMap;
 
-use super::keywords::fold;
 use crate::config::{ChannelSettings, ReaderSettings};
+use crate::text::fold;
 
 /// A channel an article belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,8 +10,7 @@
 //! a plain substring search for `" " + keyword` in the padded folded text, which keeps it
 //! linear in the length of the story.
 
-use unicode_normalization::UnicodeNormalization;
-use unicode_normalization::char::is_combining_mark;
+use crate::text::fold;
 
 /// Most keywords one reader may keep, include and exclude together. Enforced by the caller
 /// when a keyword is added; [`KeywordFilter`] itself accepts any number.
@@ -33,30 +32,6 @@ pub enum KeywordError {
     TooShort,
     #[error("a keyword can have at most {MAX_KEYWORD_CHARS} characters")]
     TooLong,
-}
-
-/// The case- and accent-insensitive form of `text` used for matching.
-///
-/// Compatibility-decomposes (NFKD, so "é" becomes "e" + accent and "ﬁ" becomes "fi"), drops
-/// the accents, lowercases, and turns every run of characters that are not letters or digits
-/// into a single space. The result starts and ends with exactly one space, so a word can be
-/// found with `" " + word` no matter where it stands: `fold("Banjir di Jakarta!")` is
-/// `" banjir di jakarta "`. Text without any letters or digits folds to `" "`.
-pub fn fold(text: &str) -> String {
-    let mut folded = String::with_capacity(text.len() + 2);
-    folded.push(' ');
-    let bare_chars = text.nfkd().filter(|c| !is_combining_mark(*c)).flat_map(char::to_lowercase);
-    for c in bare_chars {
-        if c.is_alphanumeric() {
-            folded.push(c);
-        } else if !folded.ends_with(' ') {
-            folded.push(' ');
-        }
-    }
-    if !folded.ends_with(' ') {
-        folded.push(' ');
-    }
-    folded
 }
 
 /// Checks a keyword a reader typed and returns its folded form without the padding spaces
@@ -134,62 +109,6 @@ mod tests {
 
     fn excluding(list: &[&str]) -> KeywordFilter {
         KeywordFilter::new(Vec::new(), words(list))
-    }
-
-    // ---- fold --------------------------------------------------------------------------
-
-    #[test]
-    fn fold_ignores_case_and_accents() {
-        assert_eq!(fold("Café"), fold("cafe"));
-        assert_eq!(fold("JAKARTA"), fold("jakarta"));
-        assert_eq!(fold("Ñandú São Paulo Zürich"), " nandu sao paulo zurich ");
-        assert_eq!(fold("Café"), " cafe ");
-    }
-
-    #[test]
-    fn fold_handles_precomposed_and_decomposed_accents_alike() {
-        assert_eq!(fold("caf\u{e9}"), fold("cafe\u{301}"));
-    }
-
-    #[test]
-    fn fold_unfolds_compatibility_characters() {
-        assert_eq!(fold("ﬁnal"), " final ");
-        assert_eq!(fold("ＪＡＫＡＲＴＡ"), " jakarta ");
-        assert_eq!(fold("İstanbul"), " istanbul ");
-    }
-
-    #[test]
-    fn fold_pads_words_with_single_spaces() {
-        assert_eq!(fold("Banjir di Jakarta!"), " banjir di jakarta ");
-        assert_eq!(fold("  --Gempa   M 6,1  guncang…  "), " gempa m 6 1 guncang ");
-        assert_eq!(fold("Jakarta's"), " jakarta s ");
-        assert_eq!(fold("a\tb\nc\r\nd"), " a b c d ");
-    }
-
-    #[test]
-    fn fold_of_text_without_words_is_one_space() {
-        assert_eq!(fold(""), " ");
-        assert_eq!(fold("  ...!?  "), " ");
-        assert_eq!(fold("\u{301}"), " ");
-    }
-
-    #[test]
-    fn fold_survives_emoji_and_cjk() {
-        assert_eq!(fold("🔥 Breaking 🇮🇩 news 👨‍👩‍👧"), " breaking news ");
-        assert_eq!(fold("東京の地震"), " 東京の地震 ");
-        // The voicing mark on で is a combining mark once decomposed, so it folds like an
-        // accent: で becomes て, on both sides of the match.
-        assert_eq!(fold("東京で地震"), " 東京て地震 ");
-        assert_eq!(fold("서울 뉴스"), fold("서울 뉴스"));
-        assert_eq!(fold("\u{0}\u{FFFF}\u{10FFFF}"), " ");
-    }
-
-    #[test]
-    fn fold_is_idempotent_on_its_inner_text() {
-        for text in ["Café au lait", "Kecelakaan di Tol Cipali", "東京で地震", "İIıi", "Gempa M 6,1"] {
-            let once = fold(text);
-            assert_eq!(fold(&once), once, "{text:?}");
-        }
     }
 
     // ---- keyword -----------------------------------------------------------------------

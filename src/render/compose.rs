@@ -3,9 +3,8 @@
 
 use super::{ArticleView, CAPTION_LIMIT, LANGUAGES, RenderError, Renderer, TEXT_LIMIT};
 use crate::{
-    article::summary::cut_at_word,
-    audience::keywords::fold,
     store::{BroadcastKind, MessageBody, NewArticle, NewBroadcast},
+    text::{cut_at_word, fold},
 };
 
 /// A headline longer than this is cut (at a word) in digests.

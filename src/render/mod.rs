@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use minijinja::{Environment, Template, Value, context};
 
-use crate::article::{normalize_whitespace, summary::cut_at_word};
+use crate::text::{cut_at_word, decode_entities, normalize_whitespace};
 
 /// Telegram's limit for a message's text, after entity parsing.
 pub const TEXT_LIMIT: usize = 4096;
@@ -267,7 +267,7 @@ fn strip_tags(html_text: &str) -> String {
             _ => {}
         }
     }
-    text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&amp;", "&")
+    decode_entities(&text)
 }
 
 #[cfg(test)]

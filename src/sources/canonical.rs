@@ -36,7 +36,7 @@ const MIN_FINGERPRINT_WORDS: usize = 4;
 /// A story's fingerprint: a stable hash of its title's words, lower-cased, without punctuation.
 /// The same story syndicated under another URL, or re-sent under a new id, has the same one.
 pub fn title_fingerprint(title: &str) -> Option<String> {
-    let words = crate::article::slugify(title);
+    let words = crate::text::slugify(title);
     if words.split('-').count() < MIN_FINGERPRINT_WORDS {
         return None;
     }

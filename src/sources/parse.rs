@@ -3,7 +3,7 @@
 use feed_rs::model::{Entry, Text};
 use serde::Deserialize;
 
-use crate::article::normalize_whitespace;
+use crate::text::{cut_at_word, normalize_whitespace};
 
 /// At most this many items of one answer are considered: a feed of 10,000 items is a dump, not news.
 const MAX_ITEMS: usize = 200;
@@ -71,10 +71,12 @@ fn item_of_entry(entry: Entry) -> Option<FeedItem> {
         .map(|l| l.href.trim().to_owned());
     let key = Some(entry.id.trim().to_owned()).filter(|id| !id.is_empty()).or_else(|| link.clone())?;
     let summary_html = entry.summary.as_ref().map(|s| s.content.clone());
-    let title =
-        entry.title.as_ref().map(plain_title).filter(|t| !t.is_empty()).or_else(|| {
-            summary_html.as_deref().map(html_to_text).map(|t| crate::article::summary::cut_at_word(&t, 100))
-        })?;
+    let title = entry
+        .title
+        .as_ref()
+        .map(plain_title)
+        .filter(|t| !t.is_empty())
+        .or_else(|| summary_html.as_deref().map(html_to_text).map(|t| cut_at_word(&t, 100)))?;
     let image_url = entry.media.iter().find_map(|media| {
         media
             .content

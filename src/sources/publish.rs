@@ -10,12 +10,13 @@ use super::{
     parse::{FeedItem, html_to_text},
 };
 use crate::{
-    article::{PageArticle, Summarizer, normalize_whitespace},
+    article::{PageArticle, Summarizer},
     audience::channels::ChannelRules,
     delivery::DeliveryEngine,
     metrics::Metrics,
     render::{Renderer, compose},
     store::{NewArticle, SourceRecord, Store},
+    text::normalize_whitespace,
 };
 
 /// What a feed item is known by, before any summary is written: its key, canonical URL and

@@ -70,5 +70,5 @@ pub async fn add_source(
 
 /// A source name made from a feed's title: lower case, words joined by dashes.
 pub fn name_from_title(title: &str) -> String {
-    crate::article::slugify(title).chars().take(60).collect()
+    crate::text::slugify(title).chars().take(60).collect()
 }

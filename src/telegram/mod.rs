@@ -138,7 +138,7 @@ pub async fn register_commands(bot: &Bot, default_language: &'static str) -> Res
 
 /// A locale text for a callback answer, which Telegram shows as plain text.
 pub fn strip_markup(html: &str) -> String {
-    html.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    crate::text::decode_entities(html)
 }
 
 /// Whether the sender of `message` may subscribe its chat or change its settings: anyone in a

@@ -1,14 +1,11 @@
-//! Turning HTML or plain text into clean paragraphs.
+//! Turning HTML or plain text into clean paragraphs, and reading a page's title and sections.
 
 use std::sync::LazyLock;
 
 use dom_query::Document;
 use regex::Regex;
 
-/// Collapses every run of whitespace (non-breaking spaces included) into one space, and trims.
-pub fn normalize_whitespace(text: &str) -> String {
-    text.split(|c: char| c.is_whitespace() || c == '\u{a0}').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
-}
+use crate::text::{decode_entities, normalize_whitespace};
 
 /// The text of each `<p>` in `html` (entities decoded, tags gone); the whole text split into lines
 /// when there are no paragraphs.
@@ -49,21 +46,10 @@ pub fn page_sections(html: &str) -> Vec<String> {
         .find_iter(html)
         .filter_map(|tag| CONTENT.captures(tag.as_str()))
         .filter_map(|content| content.get(1).or(content.get(2)))
-        .map(|value| normalize_whitespace(&html_escape_decode(value.as_str())))
+        .map(|value| normalize_whitespace(&decode_entities(value.as_str())))
         .filter(|section| !section.is_empty())
         .take(3)
         .collect()
-}
-
-/// The few entities that appear in attribute values.
-fn html_escape_decode(text: &str) -> String {
-    text.replace("&amp;", "&").replace("&quot;", "\"").replace("&#039;", "'").replace("&#39;", "'")
-}
-
-/// Lower-case words of `text` joined by dashes, for names and URL slugs.
-pub fn slugify(text: &str) -> String {
-    let spaced: String = text.to_lowercase().chars().map(|c| if c.is_alphanumeric() { c } else { ' ' }).collect();
-    spaced.split_whitespace().collect::<Vec<_>>().join("-")
 }
 
 #[cfg(test)]

@@ -16,17 +16,17 @@ use std::{
 };
 
 use kabar::{
-    audience::channels::ChannelRef,
-    config::{ChannelSettings, DeliverySettings, Limits},
-    delivery::{DeliveryEngine, Pacer},
+    config::{ChannelSettings, DeliverySettings},
+    delivery::{DeliveryEngine, Outlet, Outlets, Pacer},
+    domain::{BroadcastKind, ChannelRef, Limits, NewArticle, NewBroadcast, NewSubscriber, Recipient},
     metrics::Metrics,
     render::{Renderer, compose},
-    store::{BroadcastKind, NewArticle, NewBroadcast, NewSubscriber, Store},
-    telegram::TelegramTransport,
+    store::Store,
+    telegram::{TelegramTransport, pacing},
 };
 use teloxide::{adaptors::throttle, prelude::*};
 use tg_sandbox::{NewUser, Sandbox, SandboxConfig};
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 const FIRST_CHAT: i64 = 1_000_000;
 
@@ -92,8 +92,9 @@ async fn store_with_subscribers(dir: &tempfile::TempDir, count: usize) -> anyhow
     let store = Store::connect(&format!("sqlite://{}", dir.path().join("bench.db").display())).await?;
     store.migrate().await?;
     for start in (0..count).step_by(100_000) {
-        let chats: Vec<NewSubscriber> =
-            (start..count.min(start + 100_000)).map(|n| NewSubscriber::private(FIRST_CHAT + n as i64)).collect();
+        let chats: Vec<NewSubscriber> = (start..count.min(start + 100_000))
+            .map(|n| NewSubscriber::private(Recipient::telegram(FIRST_CHAT + n as i64)))
+            .collect();
         store.import_subscribers(&chats).await?;
     }
     Ok(store)
@@ -221,17 +222,12 @@ async fn push_through_engine(
 ) -> anyhow::Result<f64> {
     let bot = Bot::new(sandbox.token()).set_api_url(sandbox.api_url().parse()?);
     let settings = DeliverySettings { concurrency, ..DeliverySettings::default() };
-    let engine = DeliveryEngine::new(
-        store.clone(),
-        Arc::new(TelegramTransport::new(bot)),
-        Arc::new(Pacer::new(limits)),
-        settings,
-        Metrics::default(),
-    );
-    let (stop, stopped) = watch::channel(false);
+    let telegram = Outlet::new(Arc::new(TelegramTransport::new(bot)), Arc::new(Pacer::new(pacing::rules(&limits))));
+    let engine = DeliveryEngine::new(store.clone(), Outlets::new([telegram]), settings, Metrics::default());
+    let stop = CancellationToken::new();
     let running = tokio::spawn({
-        let engine = engine.clone();
-        async move { engine.run(stopped).await }
+        let (engine, stop) = (engine.clone(), stop.clone());
+        async move { engine.run(stop).await }
     });
     let started = Instant::now();
     let (id, _) = store.create_broadcast(&breaking("Gempa magnitudo 5,2 mengguncang Jakarta.")).await?;
@@ -240,7 +236,7 @@ async fn push_through_engine(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let seconds = started.elapsed().as_secs_f64();
-    let _ = stop.send(true);
+    stop.cancel();
     running.await?;
     Ok(seconds)
 }

@@ -18,12 +18,11 @@ use axum::{
 };
 use kabar::{
     article::Summarizer,
-    config::{DeliverySettings, Limits, SourceKind, SourceSettings, SummarySettings},
-    delivery::{DeliveryEngine, OutgoingMessage, Pacer, SendFailure, Transport, transport::SendFuture},
+    config::{Settings, SourceSettings, SummarySettings},
     demo::news_site::{article_page, seed_article},
-    metrics::Metrics,
-    render::Renderer,
-    sources::{Fetcher, Publisher, Watcher, parse::parse_feed},
+    domain::SourceKind,
+    services::watcher::Watcher,
+    sources::parse::parse_feed,
     store::Store,
 };
 
@@ -116,20 +115,14 @@ async fn feed_server() -> anyhow::Result<String> {
     Ok(base)
 }
 
-/// Nothing is pushed in this benchmark (every item is backlog), so no chat is needed.
-struct NoChat;
-
-impl Transport for NoChat {
-    fn send<'a>(&'a self, _: i64, _: &'a OutgoingMessage) -> SendFuture<'a> {
-        Box::pin(async { Err(SendFailure::Rejected("no chat in this benchmark".into())) })
-    }
-}
-
 async fn poll_cycles() -> anyhow::Result<(f64, f64)> {
     let base = feed_server().await?;
     let dir = tempfile::tempdir()?;
-    let store = Store::connect(&format!("sqlite://{}", dir.path().join("bench.db").display())).await?;
-    store.migrate().await?;
+    let mut settings = Settings::default();
+    settings.database.url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    // Nothing is pushed in this benchmark (every item is backlog), so no platform is needed.
+    let services = kabar::app::tool_services(&settings).await?;
+    let store = Store::connect(&settings.database.url).await?;
     for n in 0..SOURCES {
         let source = SourceSettings {
             name: format!("source-{n}"),
@@ -140,23 +133,7 @@ async fn poll_cycles() -> anyhow::Result<(f64, f64)> {
         };
         store.add_source(&source).await?;
     }
-    let metrics = Metrics::default();
-    let engine = DeliveryEngine::new(
-        store.clone(),
-        Arc::new(NoChat),
-        Arc::new(Pacer::new(Limits::default())),
-        DeliverySettings::default(),
-        metrics.clone(),
-    );
-    let watcher = Watcher::new(Publisher {
-        store: store.clone(),
-        fetcher: Fetcher::default(),
-        summarizer: Arc::new(Summarizer::new(&SummarySettings::default())),
-        renderer: Arc::new(Renderer::default()),
-        channels: Arc::default(),
-        engine,
-        metrics,
-    });
+    let watcher = services.watcher();
     let first = timed_cycle(&watcher, &store).await?;
     let conditional = timed_cycle(&watcher, &store).await?;
     Ok((first, conditional))

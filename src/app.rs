@@ -1,6 +1,9 @@
 //! The application: everything built from one [`Settings`], then run until a shutdown future
 //! resolves. Tests start it exactly like the binary does, on port 0, and stop it the same way
 //! signals do.
+//!
+//! This is where the platforms are wired in: Telegram's transport and pacer become the outlet
+//! the delivery engine sends through, and its pacing rules read the operator's `[limits]`.
 
 use std::{
     future::Future,
@@ -11,25 +14,26 @@ use std::{
 
 use anyhow::Context;
 use teloxide::prelude::*;
-use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
+use tokio::net::TcpListener;
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{
     article::Summarizer,
-    audience::{channels::ChannelRules, digests::DigestSender},
+    audience::channels::ChannelRules,
     config::Settings,
-    delivery::{DeliveryEngine, Pacer},
+    delivery::{DeliveryEngine, Outlet, Outlets, Pacer},
     http::{self, HttpState},
     metrics::Metrics,
     render::Renderer,
-    shutdown::stopped,
-    sources::{Fetcher, Publisher, Watcher, websub::WebSub},
+    services::{LimitsControl, ServiceParts, Services},
+    sources::{Fetcher, guard::AddressGuard, websub::WebSub},
     store::{ReaderDefaults, Store},
     telegram::{self, BotContext, Editors, TelegramTransport},
 };
 
-/// How long a stopping application waits for each part before leaving it behind.
+/// How long a stopping application waits for its parts and their background work.
 const STOP_GRACE: Duration = Duration::from_secs(15);
-/// How often idle chats are dropped from the pacer's memory.
+/// How often idle chats are dropped from the pacers' memory.
 const PACER_CLEANUP: Duration = Duration::from_secs(300);
 
 /// A built application, ready to run.
@@ -38,21 +42,19 @@ pub struct Application {
     listener: TcpListener,
     bot: Bot,
     store: Store,
-    pacer: Arc<Pacer>,
     engine: DeliveryEngine,
-    publisher: Publisher,
+    services: Services,
+    telegram: Outlet,
     http_state: HttpState,
+    tasks: TaskTracker,
+    stop: CancellationToken,
 }
 
 impl Application {
-    /// Opens and migrates the database, syncs the configured sources, binds the HTTP listener
-    /// (port 0 picks a free one) and prepares every part. Nothing runs yet.
+    /// Opens and migrates the database, syncs the configured sources and channels, binds the
+    /// HTTP listener (port 0 picks a free one) and prepares every part. Nothing runs yet.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
-        let store = Store::connect(&settings.database.url)
-            .await
-            .with_context(|| format!("opening the database {}", settings.database.url))?
-            .with_defaults(ReaderDefaults::from_settings(&settings.readers));
-        store.migrate().await.context("migrating the database")?;
+        let store = open_store(&settings).await?;
         store.sync_config_sources(&settings.sources).await.context("syncing the configured sources")?;
         store.sync_config_channels(&settings.channels).await.context("syncing the configured channels")?;
         let listen = settings.listen_addr()?;
@@ -60,34 +62,21 @@ impl Application {
 
         let bot = telegram_bot(&settings)?;
         let metrics = Metrics::default();
-        let pacer = Arc::new(Pacer::new(settings.limits));
-        let transport = Arc::new(TelegramTransport::new(bot.clone()));
-        let engine =
-            DeliveryEngine::new(store.clone(), transport, pacer.clone(), settings.delivery.clone(), metrics.clone());
-        let (summarizer, renderer) = load_operator_content(&settings)?;
-        let renderer = Arc::new(renderer);
-        let publisher = Publisher {
-            store: store.clone(),
-            fetcher: Fetcher::new(settings.fetch.guard()),
-            summarizer: Arc::new(summarizer),
-            renderer: renderer.clone(),
-            channels: Arc::new(ChannelRules::new(&settings.channels, &settings.readers)),
-            engine: engine.clone(),
-            metrics: metrics.clone(),
-        };
+        let telegram_pacer = Arc::new(Pacer::new(telegram::pacing::rules(&settings.limits)));
+        let telegram = Outlet::new(Arc::new(TelegramTransport::new(bot.clone())), telegram_pacer.clone());
+        let outlets = Outlets::new([telegram.clone()]);
+        let engine = DeliveryEngine::new(store.clone(), outlets, settings.delivery.clone(), metrics.clone());
+        let (tasks, stop) = (TaskTracker::new(), CancellationToken::new());
+        let parts = Parts { store: store.clone(), engine: engine.clone(), metrics, telegram_pacer };
+        let services = assemble_services(&settings, parts, tasks.clone(), stop.clone())?;
         let http_state = HttpState {
-            store: store.clone(),
-            metrics,
-            pacer: pacer.clone(),
-            renderer,
-            engine: engine.clone(),
-            publisher: publisher.clone(),
+            services: services.clone(),
             admin_token: settings.http.admin_token.as_deref().map(Arc::from),
             bot_running: Arc::new(AtomicBool::new(false)),
             auth_throttle: Arc::default(),
             webhook: webhook_inbox(&settings),
         };
-        Ok(Application { settings, listener, bot, store, pacer, engine, publisher, http_state })
+        Ok(Application { settings, listener, bot, store, engine, services, telegram, http_state, tasks, stop })
     }
 
     /// The address the HTTP server listens on (with the real port when 0 was asked for).
@@ -97,20 +86,21 @@ impl Application {
 
     /// What a changed config can change while the application runs.
     pub fn reloader(&self) -> Reloader {
-        Reloader { pacer: self.pacer.clone() }
+        Reloader { services: self.services.clone() }
     }
 
-    /// The database, for tests and tools that run beside the application.
-    pub fn store(&self) -> &Store {
-        &self.store
+    /// The service layer, for tools that run beside the application (the demo).
+    pub fn services(&self) -> &Services {
+        &self.services
     }
 
-    /// Runs the bot, the watcher, the delivery workers and the HTTP server until `shutdown`
-    /// resolves; then stops taking work, lets in-flight sends finish and closes the database.
+    /// Runs the bot, the watcher, the digests, the delivery workers and the HTTP server until
+    /// `shutdown` resolves; then stops taking work, lets in-flight sends and background work
+    /// finish (within a grace period) and closes the database.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
-        let (stop_tx, stop_rx) = watch::channel(false);
-        let engine = tokio::spawn({
-            let (engine, stop) = (self.engine.clone(), stop_rx.clone());
+        let (tasks, stop) = (self.tasks.clone(), self.stop.clone());
+        tasks.spawn({
+            let (engine, stop) = (self.engine.clone(), stop.clone());
             async move { engine.run(stop).await }
         });
         let websub = self
@@ -118,58 +108,25 @@ impl Application {
             .http
             .public_url
             .clone()
-            .map(|url| WebSub::new(self.store.clone(), url, self.settings.fetch.guard()));
-        let watcher = tokio::spawn({
-            let (watcher, stop) = (Watcher::new(self.publisher.clone()).with_websub(websub), stop_rx.clone());
+            .map(|url| WebSub::new(self.store.clone(), url, AddressGuard::from(&self.settings.fetch)));
+        tasks.spawn({
+            let (watcher, stop) = (self.services.watcher().with_websub(websub), stop.clone());
             async move { watcher.run(stop).await }
         });
-        let http = tokio::spawn(serve_http(self.listener, self.http_state.clone(), stop_rx.clone()));
-        let janitor = tokio::spawn(forget_idle_chats(self.pacer.clone(), stop_rx.clone()));
-        let digests = tokio::spawn({
-            let stop = stop_rx.clone();
-            let sender = DigestSender {
-                store: self.store.clone(),
-                renderer: self.http_state.renderer.clone(),
-                engine: self.engine.clone(),
-                metrics: self.http_state.metrics.clone(),
-            };
-            async move { sender.run(stop).await }
+        tasks.spawn({
+            let (digests, stop) = (self.services.digests(), stop.clone());
+            async move { digests.run(stop).await }
         });
-        let context = Arc::new(BotContext {
-            store: self.store.clone(),
-            pacer: self.pacer.clone(),
-            renderer: self.http_state.renderer.clone(),
-            engine: self.engine.clone(),
-            publisher: self.publisher.clone(),
-            editors: Editors::new(&self.settings.editors.user_ids),
-        });
-        let running = self.http_state.bot_running.clone();
-        let bot = match (&self.settings.telegram.webhook_url, &self.http_state.webhook) {
-            (Some(url), Some(inbox)) => {
-                tokio::spawn(telegram::webhook::run(self.bot, context, url.clone(), inbox.clone(), running, stop_rx))
-            }
-            _ => tokio::spawn(telegram::polling::run(
-                self.bot,
-                context,
-                self.settings.telegram.poll_timeout_secs,
-                running,
-                stop_rx,
-            )),
-        };
+        tasks.spawn(serve_http(self.listener, self.http_state.clone(), stop.clone()));
+        tasks.spawn(forget_idle_chats(self.telegram.pacer.clone(), stop.clone()));
+        tasks.spawn(run_bot(self.bot, &self.settings, &self.services, self.telegram, &self.http_state, stop.clone()));
 
         shutdown.await;
-        tracing::info!("stopping: finishing in-flight sends");
-        let _ = stop_tx.send(true);
-        let parts = [
-            ("bot", bot),
-            ("digests", digests),
-            ("delivery", engine),
-            ("watcher", watcher),
-            ("http", http),
-            ("janitor", janitor),
-        ];
-        for (name, task) in parts {
-            stop_within_grace(name, task).await;
+        tracing::info!("stopping: finishing in-flight sends and background work");
+        stop.cancel();
+        tasks.close();
+        if tokio::time::timeout(STOP_GRACE, tasks.wait()).await.is_err() {
+            tracing::warn!(left = tasks.len(), "some work did not stop in time; leaving it behind");
         }
         self.store.close().await;
         tracing::info!("stopped");
@@ -177,23 +134,100 @@ impl Application {
     }
 }
 
+/// What the services stand on, made differently for a running application and for a tool.
+struct Parts {
+    store: Store,
+    engine: DeliveryEngine,
+    metrics: Metrics,
+    telegram_pacer: Arc<Pacer>,
+}
+
+fn assemble_services(
+    settings: &Settings,
+    parts: Parts,
+    tasks: TaskTracker,
+    stopping: CancellationToken,
+) -> anyhow::Result<Services> {
+    let (summarizer, renderer) = load_operator_content(settings)?;
+    Ok(Services::new(ServiceParts {
+        store: parts.store,
+        engine: parts.engine,
+        metrics: parts.metrics,
+        renderer: Arc::new(renderer),
+        summarizer: Arc::new(summarizer),
+        fetcher: Fetcher::new(AddressGuard::from(&settings.fetch)),
+        channels: ChannelRules::new(&settings.channels, &settings.readers),
+        limits: LimitsControl::new(settings.limits, parts.telegram_pacer, telegram::pacing::rules),
+        tasks,
+        stopping,
+    }))
+}
+
+/// The services for a command that runs beside `kabar run` (or instead of it): the same
+/// database and rules, but no bot and no senders. What it queues, a running kabar sends.
+pub async fn tool_services(settings: &Settings) -> anyhow::Result<Services> {
+    let store = open_store(settings).await?;
+    let metrics = Metrics::default();
+    let engine = DeliveryEngine::new(store.clone(), Outlets::default(), settings.delivery.clone(), metrics.clone());
+    let telegram_pacer = Arc::new(Pacer::new(telegram::pacing::rules(&settings.limits)));
+    let parts = Parts { store, engine, metrics, telegram_pacer };
+    assemble_services(settings, parts, TaskTracker::new(), CancellationToken::new())
+}
+
+/// The bot, in webhook mode when configured, else long polling.
+fn run_bot(
+    bot: Bot,
+    settings: &Settings,
+    services: &Services,
+    telegram: Outlet,
+    http_state: &HttpState,
+    stop: CancellationToken,
+) -> impl Future<Output = ()> + Send + 'static {
+    let context = Arc::new(BotContext {
+        services: services.clone(),
+        outlet: telegram,
+        editors: Editors::new(&settings.editors.user_ids),
+    });
+    let running = http_state.bot_running.clone();
+    let webhook = settings.telegram.webhook_url.clone().zip(http_state.webhook.clone());
+    let poll_timeout_secs = settings.telegram.poll_timeout_secs;
+    async move {
+        match webhook {
+            Some((url, inbox)) => telegram::webhook::run(bot, context, url, inbox, running, stop).await,
+            None => telegram::polling::run(bot, context, poll_timeout_secs, running, stop).await,
+        }
+    }
+}
+
 /// Applies a reloaded config (SIGHUP) to a running application: the `[limits]`, at once. Other
-/// keys need a restart, and the log says so when they changed.
+/// keys need a restart.
 #[derive(Clone)]
 pub struct Reloader {
-    pacer: Arc<Pacer>,
+    services: Services,
 }
 
 impl Reloader {
     pub fn apply(&self, settings: &Settings) {
-        let (before, after) = (self.pacer.limits(), settings.limits);
-        if before == after {
-            tracing::info!("config reloaded; the limits are unchanged");
-            return;
+        let before = self.services.limits().get();
+        match self.services.limits().set(settings.limits) {
+            Ok(after) if after == before => tracing::info!("config reloaded; the limits are unchanged"),
+            Ok(after) => tracing::info!(?before, ?after, "config reloaded; the new limits apply now"),
+            Err(problem) => {
+                tracing::error!(problem, "config reloaded, but its limits are refused; the running ones stay")
+            }
         }
-        self.pacer.set_limits(after);
-        tracing::info!(?before, ?after, "config reloaded; the new limits apply now");
     }
+}
+
+/// The database of `settings`, created or upgraded as needed, with the operator's defaults for
+/// readers.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    let store = Store::connect(&settings.database.url)
+        .await
+        .with_context(|| format!("opening the database {}", settings.database.url))?
+        .with_defaults(ReaderDefaults::from_settings(&settings.readers));
+    store.migrate().await.context("migrating the database")?;
+    Ok(store)
 }
 
 /// The summarizer with the operator's extra rules and the renderer with their templates; an
@@ -221,29 +255,20 @@ fn telegram_bot(settings: &Settings) -> anyhow::Result<Bot> {
     Ok(Bot::with_client(token, client).set_api_url(settings.telegram.api_url.clone()))
 }
 
-async fn stop_within_grace(name: &str, task: JoinHandle<()>) {
-    let abort = task.abort_handle();
-    if tokio::time::timeout(STOP_GRACE, task).await.is_err() {
-        tracing::warn!(part = name, "did not stop in time; leaving it behind");
-        abort.abort();
-    }
-}
-
-async fn serve_http(listener: TcpListener, state: HttpState, mut stop: watch::Receiver<bool>) {
+async fn serve_http(listener: TcpListener, state: HttpState, stop: CancellationToken) {
     let app = http::router(state);
-    let stopping = async move { stopped(&mut stop).await };
     // Client addresses are known to the handlers (the dashboard's login limit is per address).
     let app = app.into_make_service_with_connect_info::<SocketAddr>();
-    if let Err(error) = axum::serve(listener, app).with_graceful_shutdown(stopping).await {
+    if let Err(error) = axum::serve(listener, app).with_graceful_shutdown(stop.cancelled_owned()).await {
         tracing::error!(%error, "the HTTP server failed");
     }
 }
 
-async fn forget_idle_chats(pacer: Arc<Pacer>, mut stop: watch::Receiver<bool>) {
+async fn forget_idle_chats(pacer: Arc<Pacer>, stop: CancellationToken) {
     loop {
         tokio::select! {
             () = tokio::time::sleep(PACER_CLEANUP) => pacer.forget_idle_chats(),
-            () = stopped(&mut stop) => return,
+            () = stop.cancelled() => return,
         }
     }
 }

@@ -2,23 +2,17 @@
 
 use std::{collections::HashMap, sync::LazyLock};
 
-static CATALOGS: LazyLock<HashMap<&'static str, HashMap<String, String>>> = LazyLock::new(|| {
-    [("en", include_str!("../locales/en.toml")), ("id", include_str!("../locales/id.toml"))]
-        .into_iter()
-        .map(|(language, text)| (language, toml::from_str(text).expect("the built-in locales are valid TOML")))
-        .collect()
-});
+use crate::domain::Language;
 
-/// The language kabar speaks to someone whose Telegram app is set to `language_code`: `default`
-/// when kabar does not speak it.
-pub fn language_for(language_code: Option<&str>, default: &'static str) -> &'static str {
-    let primary = language_code.map(|code| code.split(['-', '_']).next().unwrap_or(code).to_ascii_lowercase());
-    match primary.as_deref() {
-        Some("id") | Some("ms") | Some("jv") | Some("su") => "id",
-        Some("en") => "en",
-        _ => default,
-    }
-}
+static CATALOGS: LazyLock<HashMap<Language, HashMap<String, String>>> = LazyLock::new(|| {
+    [
+        (Language::English, include_str!("../locales/en.toml")),
+        (Language::Indonesian, include_str!("../locales/id.toml")),
+    ]
+    .into_iter()
+    .map(|(language, text)| (language, toml::from_str(text).expect("the built-in locales are valid TOML")))
+    .collect()
+});
 
 /// A duration as kabar writes it in chats and terminals: "13s", "2m05s", "1h02m".
 pub fn duration(duration: std::time::Duration) -> String {
@@ -30,18 +24,13 @@ pub fn duration(duration: std::time::Duration) -> String {
     }
 }
 
-/// A language kabar speaks, by its code; None for any other.
-pub fn known_language(code: &str) -> Option<&'static str> {
-    crate::render::LANGUAGES.into_iter().find(|language| *language == code)
-}
-
 /// The text for `key` in `language`, with each `{name}` replaced from `args`; English when the
 /// language lacks the key.
-pub fn text(language: &str, key: &str, args: &[(&str, &(dyn std::fmt::Display + Sync))]) -> String {
+pub fn text(language: Language, key: &str, args: &[(&str, &(dyn std::fmt::Display + Sync))]) -> String {
     let template = CATALOGS
-        .get(language)
+        .get(&language)
         .and_then(|catalog| catalog.get(key))
-        .or_else(|| CATALOGS["en"].get(key))
+        .or_else(|| CATALOGS[&Language::English].get(key))
         .map_or(key, String::as_str);
     args.iter()
         .fold(template.to_owned(), |text, (name, value)| text.replace(&format!("{{{name}}}"), &value.to_string()))
@@ -52,24 +41,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn both_languages_have_the_same_keys() {
-        let mut english: Vec<_> = CATALOGS["en"].keys().collect();
-        let mut indonesian: Vec<_> = CATALOGS["id"].keys().collect();
-        english.sort();
-        indonesian.sort();
-        assert_eq!(english, indonesian);
-    }
-
-    #[test]
-    fn indonesian_readers_are_answered_in_indonesian() {
-        assert_eq!(language_for(Some("id"), "en"), "id");
-        assert_eq!(language_for(Some("en-US"), "id"), "en");
-        assert_eq!(language_for(Some("de"), "id"), "id", "a language kabar lacks gets the default");
-        assert_eq!(language_for(None, "en"), "en");
+    fn every_language_has_the_same_keys() {
+        let keys = |language| {
+            let mut keys: Vec<&String> = CATALOGS[&language].keys().collect();
+            keys.sort();
+            keys
+        };
+        for language in Language::ALL {
+            assert_eq!(keys(*language), keys(Language::English), "{language}");
+        }
     }
 
     #[test]
     fn placeholders_are_filled() {
-        assert!(text("en", "breaking_sending", &[("count", &3), ("id", &9)]).contains('3'));
+        assert!(text(Language::English, "breaking_sending", &[("count", &3), ("id", &9)]).contains('3'));
+    }
+
+    #[test]
+    fn durations_read_as_a_person_would_say_them() {
+        let duration = |seconds: f64| duration(std::time::Duration::from_secs_f64(seconds));
+        assert_eq!(duration(42.4), "42s");
+        assert_eq!(duration(185.0), "3m05s");
+        assert_eq!(duration(3720.0), "1h02m");
     }
 }

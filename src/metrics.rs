@@ -9,7 +9,7 @@ use prometheus_client::{
     registry::Registry,
 };
 
-use crate::store::QueueDepth;
+use crate::domain::QueueDepth;
 
 type Labels = Vec<(&'static str, String)>;
 
@@ -44,7 +44,7 @@ struct Inner {
     delivery_latency: Histogram,
 }
 
-/// The gauges' current values, read from the store by the scrape handler.
+/// The gauges' current values, read at scrape time.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
     pub active_subscribers: i64,

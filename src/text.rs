@@ -28,6 +28,12 @@ pub fn slugify(text: &str) -> String {
     spaced.split_whitespace().collect::<Vec<_>>().join("-")
 }
 
+/// Whether `url` may be shown as a link or handed to a platform: an absolute http(s) URL of sane
+/// length. Everything else (`javascript:`, `file:`, relative paths) is not.
+pub fn is_web_link(url: &str) -> bool {
+    url.len() <= 2048 && url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+}
+
 /// Decodes every HTML character reference in `text` (named, decimal and hexadecimal), as a browser
 /// would show it.
 pub fn decode_entities(text: &str) -> String {
@@ -77,6 +83,15 @@ mod tests {
     #[test]
     fn slugs_are_lower_case_words_joined_by_dashes() {
         assert_eq!(slugify("Ekonomi & Bisnis!"), "ekonomi-bisnis");
+    }
+
+    #[test]
+    fn only_absolute_http_links_are_web_links() {
+        assert!(is_web_link("https://example.org/a"));
+        assert!(!is_web_link("javascript:alert(1)"));
+        assert!(!is_web_link("file:///etc/passwd"));
+        assert!(!is_web_link("/relative"));
+        assert!(!is_web_link(&format!("https://example.org/{}", "a".repeat(3000))));
     }
 
     #[test]

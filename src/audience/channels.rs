@@ -6,25 +6,11 @@
 
 use std::collections::HashMap;
 
-use crate::config::{ChannelSettings, ReaderSettings};
-use crate::text::fold;
-
-/// A channel an article belongs to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ChannelRef {
-    /// One of the operator's `[[channels]]`, by slug.
-    Configured(String),
-    /// A channel made from a feed category, created the first time it is seen.
-    FromCategory { slug: String, name: String },
-}
-
-impl ChannelRef {
-    pub fn slug(&self) -> &str {
-        match self {
-            ChannelRef::Configured(slug) | ChannelRef::FromCategory { slug, .. } => slug,
-        }
-    }
-}
+use crate::{
+    config::{ChannelSettings, ReaderSettings},
+    domain::ChannelRef,
+    text::fold,
+};
 
 /// The operator's mapping of categories and sources to channels.
 #[derive(Debug, Clone, Default)]

@@ -1,33 +1,27 @@
 //! `kabar broadcast`: an announcement or breaking news from the shell. It is queued in the
-//! database, where a running `kabar run` picks it up, and followed with a progress line until
-//! the outbox has sent it.
+//! database, where a running `kabar run` picks it up, and followed with a progress bar (drawn
+//! only on a terminal) until the outbox has sent it.
 
-use std::{
-    io::Write,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tokio::signal::unix::{Signal, SignalKind, signal};
 
-use super::{ConfigArg, open_store};
-use crate::{
-    render::{TEXT_LIMIT, compose, html},
-    store::{BroadcastProgress, Store},
-};
+use super::ConfigArg;
+use crate::{domain::BroadcastProgress, services::Services};
 
 /// How often the progress is read while waiting.
 const PROGRESS_POLL: Duration = Duration::from_millis(500);
-/// A message's text leaves this much of Telegram's limit to the template around it.
-const TEXT_MAX: usize = TEXT_LIMIT - 64;
-/// After this long without a single send, the progress line says what may be wrong.
+/// After this long without a single send, the watcher says what may be wrong.
 const STALL_HINT_AFTER: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Args)]
 pub struct BroadcastArgs {
     #[command(flatten)]
     config: ConfigArg,
-    /// The message, as plain text (it is escaped for Telegram).
+    /// The message, as plain text (it is escaped for each platform).
     #[arg(long)]
     text: String,
     /// A link to put under the message.
@@ -41,79 +35,77 @@ pub struct BroadcastArgs {
     no_wait: bool,
 }
 
-/// What is wrong with an announcement's text or link, in the words the API uses; None when it
-/// can be sent.
-pub(crate) fn announcement_problem(text: &str, url: Option<&str>) -> Option<String> {
-    if text.trim().is_empty() {
-        return Some("the text is empty".into());
-    }
-    if text.trim().encode_utf16().count() > TEXT_MAX {
-        return Some(format!("the text is longer than {TEXT_MAX} characters"));
-    }
-    url.filter(|url| !html::is_linkable(url)).map(|url| format!("the url is not an absolute http(s) URL: {url}"))
-}
-
 impl BroadcastArgs {
     pub async fn execute(self) -> anyhow::Result<()> {
-        if let Some(problem) = announcement_problem(&self.text, self.url.as_deref()) {
-            anyhow::bail!("{problem}");
-        }
         let settings = self.config.load()?;
-        let (_, renderer) = crate::app::load_operator_content(&settings)?;
-        let broadcast = compose::announcement(&renderer, self.text.trim(), self.url.as_deref(), self.breaking, "cli")
-            .context("rendering the message")?;
-        let store = open_store(&settings).await?;
-        let (id, recipients) = store.create_broadcast(&broadcast).await.context("queueing the broadcast")?;
-        println!("broadcast {id} queued for {recipients} recipient(s)");
-        if self.no_wait || recipients == 0 {
+        let services = crate::app::tool_services(&settings).await?;
+        let newsroom = services.newsroom();
+        let announcement = newsroom.check(&self.text, self.url.as_deref(), self.breaking)?;
+        // Listening before anything is said: a Ctrl-C right after "queued" must stop only the watching.
+        let interrupts = signal(SignalKind::interrupt()).context("listening for Ctrl-C")?;
+        let queued = newsroom.announce(&announcement, "cli").await.context("queueing the broadcast")?;
+        println!("broadcast {} queued for {} recipient(s)", queued.id, queued.recipients);
+        if self.no_wait || queued.recipients == 0 {
             return Ok(());
         }
-        follow(&store, id).await
+        follow(&services, queued.id, interrupts).await
     }
 }
 
-/// Redraws the progress line until nothing is pending, then prints the summary. Ctrl-C stops
-/// only the watching: the broadcast is in the database and keeps going.
-async fn follow(store: &Store, id: i64) -> anyhow::Result<()> {
-    let interrupted = tokio::signal::ctrl_c();
-    tokio::pin!(interrupted);
-    let mut watch = Watch::new(&read_progress(store, id).await?);
+/// Follows the push until nothing is pending, then prints the summary. Ctrl-C stops only the
+/// watching: the broadcast is in the database and keeps going.
+async fn follow(services: &Services, id: i64, mut interrupts: Signal) -> anyhow::Result<()> {
+    let first = read_progress(services, id).await?;
+    let mut watch = Watch::new(&first);
+    let bar = progress_bar(&first);
     loop {
-        let progress = read_progress(store, id).await?;
+        let progress = read_progress(services, id).await?;
         watch.observe(&progress);
-        draw(&watch.line(&progress));
+        bar.set_position(outside_the_outbox(&progress));
+        bar.set_message(watch.line(&progress));
+        if watch.stalled() {
+            watch.hint_once(&bar);
+        }
         if progress.pending == 0 {
-            eprintln!();
+            bar.finish_and_clear();
             println!("{}", watch.summary(&progress));
             return Ok(());
         }
         tokio::select! {
             () = tokio::time::sleep(PROGRESS_POLL) => {}
-            _ = &mut interrupted => {
-                eprintln!("\nstopped watching; broadcast {id} keeps sending (GET /api/broadcasts/{id} follows it)");
+            _ = interrupts.recv() => {
+                bar.abandon();
+                eprintln!("stopped watching; broadcast {id} keeps sending (GET /api/broadcasts/{id} follows it)");
                 return Ok(());
             }
         }
     }
 }
 
-async fn read_progress(store: &Store, id: i64) -> anyhow::Result<BroadcastProgress> {
-    store.broadcast_progress(id).await?.with_context(|| format!("broadcast {id} is gone from the database"))
+/// A bar over the push's recipients, drawn on stderr only when it is a terminal.
+fn progress_bar(progress: &BroadcastProgress) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(progress.total.max(0) as u64), ProgressDrawTarget::stderr());
+    let style = ProgressStyle::with_template("[{bar:20}] {msg}").expect("a valid template").progress_chars("#>-");
+    bar.set_style(style);
+    bar
 }
 
-fn draw(line: &str) {
-    let mut stderr = std::io::stderr().lock();
-    // The trailing blanks wipe what a longer previous line left behind.
-    let _ = write!(stderr, "\r{line:<78}");
-    let _ = stderr.flush();
+async fn read_progress(services: &Services, id: i64) -> anyhow::Result<BroadcastProgress> {
+    services.newsroom().progress(id).await?.with_context(|| format!("broadcast {id} is gone from the database"))
 }
 
-/// What the progress line needs to remember between reads: the start, and the last change.
+/// The recipients no longer waiting in the outbox.
+fn outside_the_outbox(progress: &BroadcastProgress) -> u64 {
+    (progress.total - progress.pending).max(0) as u64
+}
+
+/// What the watcher remembers between reads: the start, and the last change.
 struct Watch {
     started: Instant,
     settled_at_start: i64,
     last_settled: i64,
     last_change: Instant,
+    hinted: bool,
 }
 
 /// Deliveries with an outcome: sent, failed, cancelled, or gone out in a digest.
@@ -124,7 +116,8 @@ fn settled(progress: &BroadcastProgress) -> i64 {
 impl Watch {
     fn new(first: &BroadcastProgress) -> Watch {
         let now = Instant::now();
-        Watch { started: now, settled_at_start: settled(first), last_settled: settled(first), last_change: now }
+        let settled = settled(first);
+        Watch { started: now, settled_at_start: settled, last_settled: settled, last_change: now, hinted: false }
     }
 
     fn observe(&mut self, progress: &BroadcastProgress) {
@@ -132,6 +125,20 @@ impl Watch {
             self.last_settled = settled(progress);
             self.last_change = Instant::now();
         }
+    }
+
+    fn stalled(&self) -> bool {
+        self.last_change.elapsed() >= STALL_HINT_AFTER
+    }
+
+    /// Says once, above the bar or on its own line off a terminal, what a stall may mean.
+    fn hint_once(&mut self, bar: &ProgressBar) {
+        if self.hinted {
+            return;
+        }
+        self.hinted = true;
+        let hint = "nothing was sent for a while: is `kabar run` running?";
+        if bar.is_hidden() { eprintln!("{hint}") } else { bar.println(hint) }
     }
 
     /// Sends per second since the watching started.
@@ -143,21 +150,11 @@ impl Watch {
     fn line(&self, progress: &BroadcastProgress) -> String {
         let rate = self.rate(progress);
         let eta = if rate > 0.0 {
-            crate::locale::duration(std::time::Duration::from_secs_f64(progress.pending as f64 / rate))
+            crate::locale::duration(Duration::from_secs_f64(progress.pending as f64 / rate))
         } else {
             "?".into()
         };
-        let mut line = format!(
-            "{} {}/{} sent, {} failed, {rate:.1}/s, ETA {eta}",
-            bar(progress),
-            progress.sent,
-            progress.total,
-            progress.failed
-        );
-        if self.last_change.elapsed() >= STALL_HINT_AFTER {
-            line.push_str(" (nothing sent lately: is `kabar run` running?)");
-        }
-        line
+        format!("{}/{} sent, {} failed, {rate:.1}/s, ETA {eta}", progress.sent, progress.total, progress.failed)
     }
 
     fn summary(&self, progress: &BroadcastProgress) -> String {
@@ -180,18 +177,10 @@ impl Watch {
     }
 }
 
-/// `[#####-----]`: the share of the recipients no longer waiting in the outbox.
-fn bar(progress: &BroadcastProgress) -> String {
-    const WIDTH: i64 = 20;
-    let filled = if progress.total > 0 { (progress.total - progress.pending) * WIDTH / progress.total } else { WIDTH };
-    let filled = filled.clamp(0, WIDTH) as usize;
-    format!("[{}{}]", "#".repeat(filled), "-".repeat(WIDTH as usize - filled))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::BroadcastStatus;
+    use crate::domain::BroadcastStatus;
 
     fn progress(total: i64, sent: i64, pending: i64) -> BroadcastProgress {
         BroadcastProgress {
@@ -208,26 +197,16 @@ mod tests {
     }
 
     #[test]
-    fn an_announcement_is_refused_when_empty_too_long_or_badly_linked() {
-        assert!(announcement_problem("  \n", None).is_some_and(|p| p.contains("empty")));
-        assert!(announcement_problem(&"x".repeat(TEXT_MAX + 1), None).is_some_and(|p| p.contains("longer")));
-        assert!(announcement_problem("x", Some("javascript:alert(1)")).is_some_and(|p| p.contains("url")));
-        assert_eq!(announcement_problem("Banjir di Jakarta", Some("https://example.org/a")), None);
+    fn the_bar_counts_what_left_the_outbox() {
+        assert_eq!(outside_the_outbox(&progress(10, 0, 10)), 0);
+        assert_eq!(outside_the_outbox(&progress(10, 5, 5)), 5);
+        assert_eq!(outside_the_outbox(&progress(0, 0, 0)), 0);
     }
 
     #[test]
-    fn the_bar_fills_with_what_left_the_outbox() {
-        assert_eq!(bar(&progress(10, 0, 10)), format!("[{}]", "-".repeat(20)));
-        assert_eq!(bar(&progress(10, 5, 5)), format!("[{}{}]", "#".repeat(10), "-".repeat(10)));
-        assert_eq!(bar(&progress(0, 0, 0)), format!("[{}]", "#".repeat(20)));
-    }
-
-    #[test]
-    fn durations_read_as_a_person_would_say_them() {
-        let duration = |seconds: f64| crate::locale::duration(std::time::Duration::from_secs_f64(seconds));
-        assert_eq!(duration(42.4), "42s");
-        assert_eq!(duration(185.0), "3m05s");
-        assert_eq!(duration(3720.0), "1h02m");
+    fn the_progress_line_counts_sends_and_failures() {
+        let watch = Watch::new(&progress(10, 0, 10));
+        assert!(watch.line(&progress(10, 4, 6)).starts_with("4/10 sent, 0 failed, "));
     }
 
     #[test]

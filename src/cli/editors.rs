@@ -3,8 +3,8 @@
 
 use clap::{Args, Subcommand};
 
-use super::{ConfigArg, open_store};
-use crate::store::{EditorRecord, Store};
+use super::ConfigArg;
+use crate::{domain::EditorRecord, services::Services, telegram::ids::person_refusal};
 
 #[derive(Debug, Args)]
 pub struct EditorsArgs {
@@ -37,21 +37,24 @@ enum EditorsAction {
 impl EditorsArgs {
     pub async fn execute(self) -> anyhow::Result<()> {
         let settings = self.config.load()?;
-        let store = open_store(&settings).await?;
+        let services = crate::app::tool_services(&settings).await?;
         let from_config = &settings.editors.user_ids;
         match self.action {
-            EditorsAction::Add { user_id, name } => add(&store, user_id, name.as_deref(), from_config).await,
-            EditorsAction::Remove { user_id } => remove(&store, user_id, from_config).await,
+            EditorsAction::Add { user_id, name } => add(&services, user_id, name.as_deref(), from_config).await,
+            EditorsAction::Remove { user_id } => remove(&services, user_id, from_config).await,
             EditorsAction::List => {
-                print_editors(from_config, &store.editors().await?);
+                print_editors(from_config, &services.editors().list().await?);
                 Ok(())
             }
         }
     }
 }
 
-async fn add(store: &Store, user_id: i64, name: Option<&str>, from_config: &[i64]) -> anyhow::Result<()> {
-    if store.add_editor(user_id, name).await? {
+async fn add(services: &Services, user_id: i64, name: Option<&str>, from_config: &[i64]) -> anyhow::Result<()> {
+    if let Some(reason) = person_refusal(user_id) {
+        anyhow::bail!("{user_id} cannot be an editor: {reason}");
+    }
+    if services.editors().add(user_id, name).await? {
         println!("{user_id} is now an editor");
     } else {
         println!("{user_id} was an editor already; the name is updated");
@@ -62,8 +65,8 @@ async fn add(store: &Store, user_id: i64, name: Option<&str>, from_config: &[i64
     Ok(())
 }
 
-async fn remove(store: &Store, user_id: i64, from_config: &[i64]) -> anyhow::Result<()> {
-    let removed = store.remove_editor(user_id).await?;
+async fn remove(services: &Services, user_id: i64, from_config: &[i64]) -> anyhow::Result<()> {
+    let removed = services.editors().remove(user_id).await?;
     // The config is the operator's to edit; this command only changes the table.
     anyhow::ensure!(
         removed || !from_config.contains(&user_id),

@@ -11,7 +11,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
-use crate::{app::Application, config::Settings, store::Store};
+use crate::{
+    app::{Application, load_operator_content, open_store},
+    config::Settings,
+};
 
 /// kabar: watches news sites and pushes each new article to the chat subscribers of the channel.
 #[derive(Debug, Parser)]
@@ -100,24 +103,14 @@ async fn reload_on_hangup(mut hangups: tokio::signal::unix::Signal, config: Conf
 }
 
 async fn migrate(settings: Settings) -> anyhow::Result<()> {
-    open_store(&settings).await?;
+    open_store(&settings).await?.close().await;
     println!("database {} is up to date", settings.database.url);
     Ok(())
 }
 
-/// The database of `settings`, created or upgraded as needed.
-pub(crate) async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
-    let store = Store::connect(&settings.database.url)
-        .await
-        .with_context(|| format!("opening the database {}", settings.database.url))?
-        .with_defaults(crate::store::ReaderDefaults::from_settings(&settings.readers));
-    store.migrate().await.context("migrating the database")?;
-    Ok(store)
-}
-
 fn check_config(settings: Settings) -> anyhow::Result<()> {
     settings.require_token()?;
-    crate::app::load_operator_content(&settings)?;
+    load_operator_content(&settings)?;
     println!(
         "config is valid: {} source(s), {} editor(s), limits {}/s global, {}/s per chat, {}/min per group",
         settings.sources.len(),

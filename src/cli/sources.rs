@@ -6,15 +6,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 
-use super::{ConfigArg, open_store};
+use super::ConfigArg;
 use crate::{
-    config::SourceKind,
-    sources::{
-        Fetcher,
-        opml::{self, OpmlFeed},
-        registry::{SourceRequest, add_source, name_from_title},
-    },
-    store::SourceRecord,
+    domain::{SourceKind, SourceRecord},
+    services::sources::SourceRequest,
 };
 
 #[derive(Debug, Args)]
@@ -68,47 +63,33 @@ impl From<KindArg> for SourceKind {
 impl SourcesArgs {
     pub async fn execute(self) -> anyhow::Result<()> {
         let settings = self.config.load()?;
-        let store = open_store(&settings).await?;
-        let fetcher = Fetcher::new(settings.fetch.guard());
+        let services = crate::app::tool_services(&settings).await?;
+        let sources = services.sources();
         match self.action {
             SourcesAction::Add { name, url, kind, interval, corrections } => {
                 let request = SourceRequest { name, url, kind: kind.into(), poll_interval_secs: interval, corrections };
-                let source = add_source(&store, &fetcher, request).await?;
+                let source = sources.add(request).await?;
                 println!("watching {} at {} every {} s", source.name, source.url, source.poll_interval_secs);
             }
-            SourcesAction::List => print_sources(&store.enabled_sources().await?),
+            SourcesAction::List => print_sources(&sources.list().await?),
             SourcesAction::Remove { name } => {
-                anyhow::ensure!(store.remove_source(&name).await?, "no source named {name}");
+                anyhow::ensure!(sources.remove(&name).await?, "no source named {name}");
                 println!("stopped watching {name}");
             }
             SourcesAction::Import { file } => {
                 let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-                for feed in opml::parse(&text)? {
-                    let request = SourceRequest {
-                        name: name_from_title(&feed.title),
-                        url: feed.xml_url.clone(),
-                        kind: SourceKind::Feed,
-                        poll_interval_secs: None,
-                        corrections: false,
-                    };
-                    match add_source(&store, &fetcher, request).await {
+                for imported in sources.import_opml(&text).await? {
+                    match imported {
                         Ok(source) => println!("watching {} at {}", source.name, source.url),
-                        Err(error) => eprintln!("skipped {}: {error}", feed.xml_url),
+                        Err((url, error)) => eprintln!("skipped {url}: {error}"),
                     }
                 }
             }
             SourcesAction::Export { file } => {
-                let feeds: Vec<OpmlFeed> = store
-                    .enabled_sources()
-                    .await?
-                    .into_iter()
-                    .filter(|s| s.kind == SourceKind::Feed.as_str())
-                    .map(|s| OpmlFeed { title: s.name, xml_url: s.url })
-                    .collect();
+                let opml = sources.export_opml().await?;
                 match file {
-                    Some(file) => std::fs::write(&file, opml::export(&feeds))
-                        .with_context(|| format!("writing {}", file.display()))?,
-                    None => print!("{}", opml::export(&feeds)),
+                    Some(file) => std::fs::write(&file, opml).with_context(|| format!("writing {}", file.display()))?,
+                    None => print!("{opml}"),
                 }
             }
         }

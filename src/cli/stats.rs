@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use clap::Args;
 
-use super::{ConfigArg, open_store};
-use crate::store::Stats;
+use super::ConfigArg;
+use crate::domain::Stats;
 
 #[derive(Debug, Args)]
 pub struct StatsArgs {
@@ -19,7 +19,7 @@ pub struct StatsArgs {
 impl StatsArgs {
     pub async fn execute(self) -> anyhow::Result<()> {
         let settings = self.config.load()?;
-        let stats = open_store(&settings).await?.stats().await?;
+        let stats = crate::app::tool_services(&settings).await?.stats().await?;
         if self.json {
             println!("{}", serde_json::to_string_pretty(&stats)?);
         } else {
@@ -38,6 +38,7 @@ fn table(stats: &Stats) -> String {
         ("  inactive by reason", listed(&subscribers.inactive_by_reason)),
         ("  by language", listed(&subscribers.by_language)),
         ("  by delivery mode", listed(&subscribers.by_delivery_mode)),
+        ("  by platform", listed(&subscribers.by_platform)),
         ("sources", format!("{} watched, {} failing", stats.sources.total, stats.sources.failing)),
         (
             "articles",

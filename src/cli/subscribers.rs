@@ -11,14 +11,15 @@ use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 
-use super::{ConfigArg, open_store};
-use crate::store::{ExportedSubscriber, Store};
+use super::ConfigArg;
+use crate::{domain::stats::ExportedSubscriber, services::Services};
 
 /// Subscribers read from the database at a time.
 const BATCH: i64 = 1_000;
 
-/// The export's columns, in order; the JSON keys are the same.
-const COLUMNS: [&str; 11] = [
+/// The export's columns, in order; the JSON keys are the same. `chat_id` is the chat's address on
+/// its platform (a Telegram chat id).
+const COLUMNS: [&str; 12] = [
     "chat_id",
     "kind",
     "username",
@@ -30,6 +31,7 @@ const COLUMNS: [&str; 11] = [
     "quiet_hours",
     "timezone",
     "subscribed_at",
+    "platform",
 ];
 
 #[derive(Debug, Args)]
@@ -63,14 +65,14 @@ enum Format {
 impl SubscribersArgs {
     pub async fn execute(self) -> anyhow::Result<()> {
         let settings = self.config.load()?;
-        let store = open_store(&settings).await?;
+        let services = crate::app::tool_services(&settings).await?;
         let SubscribersAction::Export { format, output } = self.action;
         let out: Box<dyn Write> = match &output {
             Some(path) => Box::new(File::create(path).with_context(|| format!("creating {}", path.display()))?),
             None => Box::new(std::io::stdout().lock()),
         };
         let mut out = BufWriter::new(out);
-        let written = export(&store, format, &mut out).await?;
+        let written = export(&services, format, &mut out).await?;
         out.flush().context("writing the export")?;
         if let Some(path) = output {
             eprintln!("{written} subscriber(s) written to {}", path.display());
@@ -80,13 +82,13 @@ impl SubscribersArgs {
 }
 
 /// Writes every subscriber in `format`; returns how many.
-async fn export(store: &Store, format: Format, out: &mut impl Write) -> anyhow::Result<u64> {
+async fn export(services: &Services, format: Format, out: &mut impl Write) -> anyhow::Result<u64> {
     if let Format::Csv = format {
         writeln!(out, "{}", COLUMNS.join(","))?;
     }
     let (mut after, mut written) = (0, 0);
     loop {
-        let batch = store.subscribers_after(after, BATCH).await?;
+        let batch = services.readers().export_batch(after, BATCH).await?;
         let Some(last) = batch.last() else { return Ok(written) };
         after = last.id;
         for subscriber in &batch {
@@ -103,35 +105,37 @@ async fn export(store: &Store, format: Format, out: &mut impl Write) -> anyhow::
 /// One exported subscriber, fields in [`COLUMNS`] order.
 #[derive(Serialize)]
 struct Row<'a> {
-    chat_id: i64,
-    kind: &'a str,
+    chat_id: &'a str,
+    kind: &'static str,
     username: Option<&'a str>,
     display_name: Option<&'a str>,
-    language: Option<&'a str>,
+    language: Option<&'static str>,
     active: bool,
-    inactive_reason: Option<&'a str>,
-    delivery_mode: &'a str,
-    quiet_hours: Option<&'a str>,
-    timezone: Option<&'a str>,
+    inactive_reason: Option<&'static str>,
+    delivery_mode: String,
+    quiet_hours: Option<String>,
+    timezone: Option<&'static str>,
     /// RFC 3339, UTC.
     subscribed_at: String,
+    platform: &'static str,
 }
 
 impl<'a> From<&'a ExportedSubscriber> for Row<'a> {
     fn from(s: &'a ExportedSubscriber) -> Row<'a> {
         Row {
-            chat_id: s.chat_id,
-            kind: &s.kind,
+            chat_id: &s.recipient.address,
+            kind: s.kind.as_str(),
             username: s.username.as_deref(),
             display_name: s.display_name.as_deref(),
-            language: s.language.as_deref(),
+            language: s.language.map(|language| language.as_str()),
             active: s.active,
-            inactive_reason: s.inactive_reason.as_deref(),
-            delivery_mode: &s.delivery_mode,
-            quiet_hours: s.quiet_hours.as_deref(),
-            timezone: s.timezone.as_deref(),
+            inactive_reason: s.inactive_reason.map(|reason| reason.as_str()),
+            delivery_mode: s.delivery_mode.as_stored(),
+            quiet_hours: s.quiet_hours.map(|quiet| quiet.as_stored()),
+            timezone: s.timezone.map(|zone| zone.as_stored()),
             subscribed_at: chrono::DateTime::from_timestamp_millis(s.subscribed_at)
                 .map_or_else(String::new, |at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            platform: s.recipient.platform.as_str(),
         }
     }
 }
@@ -140,17 +144,18 @@ impl Row<'_> {
     fn csv_line(&self) -> String {
         let text = |value: Option<&str>| csv_field(value.unwrap_or_default());
         [
-            self.chat_id.to_string(),
+            csv_field(self.chat_id),
             csv_field(self.kind),
             text(self.username),
             text(self.display_name),
             text(self.language),
             self.active.to_string(),
             text(self.inactive_reason),
-            csv_field(self.delivery_mode),
-            text(self.quiet_hours),
+            csv_field(&self.delivery_mode),
+            text(self.quiet_hours.as_deref()),
             text(self.timezone),
             self.subscribed_at.clone(),
+            csv_field(self.platform),
         ]
         .join(",")
     }

@@ -9,6 +9,8 @@ use std::{collections::HashSet, net::SocketAddr, path::Path};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use crate::domain::{Language, Limits, SourceKind, Zone};
+
 mod env;
 use env::{apply_env, env_value};
 
@@ -117,47 +119,6 @@ impl Default for HttpSettings {
     }
 }
 
-/// `[limits]`: how fast kabar may send. Telegram's published limits are the defaults.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Limits {
-    /// Sends per second for the whole bot.
-    pub global_per_sec: u32,
-    /// Sends per second into one chat.
-    pub per_chat_per_sec: u32,
-    /// Sends per minute into one group or supergroup.
-    pub group_per_min: u32,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self { global_per_sec: 30, per_chat_per_sec: 1, group_per_min: 20 }
-    }
-}
-
-impl Limits {
-    /// These limits when they can work, else what is wrong ("limits.KEY must be ..."): how the
-    /// API, the dashboard and a reload check limits asked for at run time.
-    pub fn checked(self) -> Result<Limits, String> {
-        match self.problem() {
-            Some((key, message)) => Err(format!("{key} {message}")),
-            None => Ok(self),
-        }
-    }
-
-    /// The first key whose value cannot work, with the reason.
-    pub fn problem(&self) -> Option<(&'static str, String)> {
-        let checks = [
-            ("limits.global_per_sec", self.global_per_sec, 1, 100_000),
-            ("limits.per_chat_per_sec", self.per_chat_per_sec, 1, 1_000),
-            ("limits.group_per_min", self.group_per_min, 1, 60_000),
-        ];
-        checks.into_iter().find_map(|(key, value, min, max)| {
-            (!(min..=max).contains(&value)).then(|| (key, format!("must be between {min} and {max}, got {value}")))
-        })
-    }
-}
-
 /// `[editors]`: who may push breaking news from the chat.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -201,16 +162,6 @@ impl Default for FetchSettings {
     }
 }
 
-impl FetchSettings {
-    /// The address policy these settings ask for.
-    pub fn guard(&self) -> crate::sources::guard::AddressGuard {
-        crate::sources::guard::AddressGuard {
-            allow_private: self.allow_private_addresses,
-            allow_loopback: self.allow_loopback,
-        }
-    }
-}
-
 /// `[templates]`: the operator's own message templates.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -245,10 +196,11 @@ impl Default for DeliverySettings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ReaderSettings {
-    /// The language for chats whose Telegram language kabar does not speak: "en" or "id".
-    pub default_language: String,
-    /// The time zone of quiet hours and daily digests for readers who did not pick one.
-    pub timezone: String,
+    /// The language for chats whose app's language kabar does not speak: "en" or "id".
+    pub default_language: Language,
+    /// The time zone of quiet hours and daily digests for readers who did not pick one: an
+    /// IANA name, or WIB, WITA, WIT, UTC.
+    pub timezone: Zone,
     /// A feed category that no `[[channels]]` block claims becomes a channel of its own.
     pub channels_from_categories: bool,
     /// At most this many channels are made from categories; later categories are left out.
@@ -258,8 +210,8 @@ pub struct ReaderSettings {
 impl Default for ReaderSettings {
     fn default() -> Self {
         Self {
-            default_language: "en".into(),
-            timezone: "Asia/Jakarta".into(),
+            default_language: Language::English,
+            timezone: Zone(chrono_tz::Asia::Jakarta),
             channels_from_categories: true,
             max_category_channels: 30,
         }
@@ -324,26 +276,6 @@ impl SourceSettings {
 /// The poll interval of a source that does not set one.
 pub fn default_poll_interval() -> u64 {
     300
-}
-
-/// How a source's URL is read.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SourceKind {
-    /// RSS 2.0, RSS 1.0, Atom or JSON Feed.
-    #[default]
-    Feed,
-    /// A WordPress site's root, read through `/wp-json/wp/v2/posts`.
-    Wordpress,
-}
-
-impl SourceKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SourceKind::Feed => "feed",
-            SourceKind::Wordpress => "wordpress",
-        }
-    }
 }
 
 /// A config problem, always naming the key (or the file) it is about.
@@ -441,20 +373,8 @@ impl Settings {
         if self.delivery.concurrency == 0 || self.delivery.lease_secs == 0 || self.delivery.max_attempts == 0 {
             return Err(ConfigError::key("delivery", "concurrency, lease_secs and max_attempts must be above 0"));
         }
-        self.validate_readers()?;
         self.validate_sources()?;
         self.validate_channels()
-    }
-
-    fn validate_readers(&self) -> Result<(), ConfigError> {
-        if !crate::render::LANGUAGES.contains(&self.readers.default_language.as_str()) {
-            let known = crate::render::LANGUAGES.join(", ");
-            return Err(ConfigError::key("readers.default_language", format!("must be one of {known}")));
-        }
-        if let Err(error) = crate::audience::schedule::parse_zone(&self.readers.timezone) {
-            return Err(ConfigError::key("readers.timezone", error.to_string()));
-        }
-        Ok(())
     }
 
     fn validate_channels(&self) -> Result<(), ConfigError> {

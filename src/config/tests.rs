@@ -135,7 +135,7 @@ fn channels_load_with_their_names_in_other_languages() {
     let text = "[readers]\ntimezone = \"WITA\"\n[[channels]]\nslug = \"politik\"\nname = \"Politik\"\n\
                 names = { en = \"Politics\" }\ncategories = [\"Pemerintahan\"]\ndefault = true";
     let settings = load(text, &[("KABAR_READERS__DEFAULT_LANGUAGE", "id")]).unwrap();
-    assert_eq!(settings.readers.default_language, "id");
+    assert_eq!(settings.readers.default_language, Language::Indonesian);
     assert_eq!(settings.channels[0].names["en"], "Politics");
     assert!(settings.channels[0].default);
 }

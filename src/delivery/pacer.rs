@@ -1,8 +1,13 @@
-//! Pacing: the configured limits, enforced smoothly with governor (GCRA with a burst of one, so no
-//! one-second window ever holds more than the limit), shared by broadcasts and replies alike.
+//! Pacing: one platform's limits, enforced smoothly with governor (GCRA with a burst of one, so
+//! no one-second window ever holds more than the limit), shared by broadcasts and replies alike.
+//!
+//! The rules are the platform's ([`PaceRules`]): a rate for the whole account, one for each chat,
+//! and stricter ones for classes of chats the platform names (Telegram's groups). The pacer knows
+//! no platform; each platform module says what its rules and classes are.
 
 use std::{
-    collections::VecDeque,
+    collections::{HashMap, VecDeque},
+    hash::{Hash, Hasher},
     num::NonZeroU32,
     sync::{
         Arc, Mutex, RwLock,
@@ -13,24 +18,64 @@ use std::{
 
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
 
-use crate::{config::Limits, store::Priority};
+use super::transport::PaceClass;
+use crate::domain::Priority;
 
 /// One waiting count per [`Priority`], most urgent first.
-const LANES: usize = 4;
+const LANES: usize = Priority::ALL.len();
 
 /// The limits are enforced over windows this much longer than the platform's, so that the
 /// jitter between a send being admitted and it reaching the platform never pushes one over.
 const JITTER_MARGIN: f64 = 0.02;
 
+/// `count` sends per `window`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub count: u32,
+    pub window: Duration,
+}
+
+impl Rate {
+    pub fn per_second(count: u32) -> Rate {
+        Rate { count, window: Duration::from_secs(1) }
+    }
+
+    pub fn per_minute(count: u32) -> Rate {
+        Rate { count, window: Duration::from_secs(60) }
+    }
+
+    /// The time between two sends at this rate.
+    fn interval(self) -> Duration {
+        self.window.div_f64(f64::from(self.count.max(1)))
+    }
+}
+
+/// How fast one platform may be sent to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaceRules {
+    /// Sends per second for the whole account (the bot, the business number).
+    pub per_sec: u32,
+    /// Sends into one chat.
+    pub per_chat: Rate,
+    /// Sends into one chat of a class the platform paces more strictly, by class.
+    pub per_class: Vec<(PaceClass, Rate)>,
+}
+
+impl PaceRules {
+    fn class_rate(&self, class: PaceClass) -> Option<Rate> {
+        self.per_class.iter().find(|(name, _)| *name == class).map(|(_, rate)| *rate)
+    }
+}
+
 /// Whether a send may go now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Admission {
     Go,
-    /// This chat (or group) is not ready before then; try again later.
+    /// This chat (or its class) is not ready before then; try again later.
     NotBefore(Instant),
 }
 
-/// The shared limiter of everything kabar sends.
+/// The shared limiter of everything kabar sends on one platform.
 #[derive(Debug)]
 pub struct Pacer {
     limiters: RwLock<Arc<Limiters>>,
@@ -39,53 +84,60 @@ pub struct Pacer {
     /// Sends waiting for a global slot, by priority: a send steps aside while a more urgent one
     /// waits, so replies go before breaking news, and breaking news before regular stories.
     waiting: [AtomicUsize; LANES],
-    /// Until then groups wait: their limiter was replaced and forgot their last sends.
-    groups_settle_until: Mutex<Option<Instant>>,
+    /// Until then the chats of a class wait: their limiter was replaced and forgot their last sends.
+    classes_settle_until: Mutex<HashMap<PaceClass, Instant>>,
 }
+
+/// Chats are keyed by a hash of their address: two chats that collide share a turn, which is
+/// slower for them and never over a limit.
+type ChatKey = u64;
 
 #[derive(Debug)]
 struct Limiters {
-    limits: Limits,
+    rules: PaceRules,
     global: GlobalLimiter,
-    chats: Arc<DefaultKeyedRateLimiter<i64>>,
-    groups: Arc<DefaultKeyedRateLimiter<i64>>,
+    chats: Arc<DefaultKeyedRateLimiter<ChatKey>>,
+    classes: HashMap<PaceClass, Arc<DefaultKeyedRateLimiter<ChatKey>>>,
 }
 
 impl Limiters {
-    fn new(limits: Limits) -> Limiters {
+    fn new(rules: PaceRules) -> Limiters {
+        let keyed = |rate: Rate| Arc::new(RateLimiter::keyed(smooth_quota(rate)));
         Limiters {
-            limits,
-            global: GlobalLimiter::new(limits.global_per_sec),
-            chats: Arc::new(RateLimiter::keyed(smooth_quota(limits.per_chat_per_sec, Duration::from_secs(1)))),
-            groups: Arc::new(RateLimiter::keyed(smooth_quota(limits.group_per_min, Duration::from_secs(60)))),
+            global: GlobalLimiter::new(rules.per_sec),
+            chats: keyed(rules.per_chat),
+            classes: rules.per_class.iter().map(|&(class, rate)| (class, keyed(rate))).collect(),
+            rules,
         }
     }
 
-    /// New limits that keep what the old ones remember: the log of recent sends, so a lowered
-    /// limit binds at once, and every chat's and group's turn where that limit did not change.
-    fn changed_to(&self, limits: Limits) -> Limiters {
-        let fresh = Limiters::new(limits);
+    /// New rules that keep what the old ones remember: the log of recent sends, so a lowered
+    /// limit binds at once, and every chat's and class's turn where its rate did not change.
+    fn changed_to(&self, rules: PaceRules) -> Limiters {
+        let mut fresh = Limiters::new(rules);
         *fresh.global.recent.lock().expect("the send log lock is never poisoned") =
             self.global.recent.lock().expect("the send log lock is never poisoned").clone();
-        Limiters {
-            chats: if limits.per_chat_per_sec == self.limits.per_chat_per_sec {
-                self.chats.clone()
-            } else {
-                fresh.chats
-            },
-            groups: if limits.group_per_min == self.limits.group_per_min { self.groups.clone() } else { fresh.groups },
-            ..fresh
+        if fresh.rules.per_chat == self.rules.per_chat {
+            fresh.chats = self.chats.clone();
         }
+        for (class, limiter) in fresh.classes.iter_mut() {
+            if fresh.rules.class_rate(class) == self.rules.class_rate(class)
+                && let Some(kept) = self.classes.get(class)
+            {
+                *limiter = kept.clone();
+            }
+        }
+        fresh
     }
 }
 
-/// `count` sends per `window` (stretched by the jitter margin), one at a time.
-fn smooth_quota(count: u32, window: Duration) -> Quota {
-    let period = window.mul_f64(1.0 + JITTER_MARGIN).div_f64(f64::from(count.max(1)));
+/// `rate` (stretched by the jitter margin), one send at a time.
+fn smooth_quota(rate: Rate) -> Quota {
+    let period = rate.window.mul_f64(1.0 + JITTER_MARGIN).div_f64(f64::from(rate.count.max(1)));
     Quota::with_period(period).expect("a positive period").allow_burst(NonZeroU32::MIN)
 }
 
-/// The whole bot's limit. Governor spaces sends evenly, with a small burst so that a timer that
+/// The whole account's limit. Governor spaces sends evenly, with a small burst so that a timer that
 /// wakes a little late can catch up instead of losing the slot; the log of recent sends is the
 /// hard guarantee that no window of a second (plus the jitter margin) holds more than the limit.
 #[derive(Debug)]
@@ -100,7 +152,7 @@ impl GlobalLimiter {
     fn new(per_sec: u32) -> GlobalLimiter {
         let burst = NonZeroU32::new((per_sec / 100).max(2)).expect("at least two");
         GlobalLimiter {
-            spacing: RateLimiter::direct(smooth_quota(per_sec, Duration::from_secs(1)).allow_burst(burst)),
+            spacing: RateLimiter::direct(smooth_quota(Rate::per_second(per_sec)).allow_burst(burst)),
             recent: Mutex::new(VecDeque::with_capacity(per_sec as usize)),
             limit: per_sec as usize,
             window: Duration::from_secs(1).mul_f64(1.0 + JITTER_MARGIN),
@@ -130,17 +182,13 @@ impl GlobalLimiter {
     }
 }
 
-fn interval(count: u32, window: Duration) -> Duration {
-    window.div_f64(f64::from(count.max(1)))
-}
-
 impl Pacer {
-    pub fn new(limits: Limits) -> Pacer {
+    pub fn new(rules: PaceRules) -> Pacer {
         Pacer {
-            limiters: RwLock::new(Arc::new(Limiters::new(limits))),
+            limiters: RwLock::new(Arc::new(Limiters::new(rules))),
             paused_until: Mutex::new(None),
             waiting: Default::default(),
-            groups_settle_until: Mutex::new(None),
+            classes_settle_until: Mutex::default(),
         }
     }
 
@@ -149,30 +197,33 @@ impl Pacer {
         self.current().global.sends_in_last_second()
     }
 
-    /// The limits in force.
-    pub fn limits(&self) -> Limits {
-        self.current().limits
+    /// The rules in force.
+    pub fn rules(&self) -> PaceRules {
+        self.current().rules.clone()
     }
 
-    /// Applies new limits at once. A per-chat or per-group limiter whose quota changed starts
-    /// fresh and has forgotten who received what last, so the chats (or the groups) it governs
-    /// wait one old interval first: nobody gets a second message too soon.
-    pub fn set_limits(&self, limits: Limits) {
+    /// Applies new rules at once. A per-chat or per-class limiter whose rate changed starts
+    /// fresh and has forgotten who received what last, so the chats it governs wait one old
+    /// interval first: nobody gets a second message too soon.
+    pub fn set_rules(&self, rules: PaceRules) {
         let mut current = self.limiters.write().expect("the pacer lock is never poisoned");
-        let old = current.limits;
-        if old == limits {
+        let old = current.rules.clone();
+        if old == rules {
             return;
         }
-        *current = Arc::new(current.changed_to(limits));
+        *current = Arc::new(current.changed_to(rules.clone()));
         drop(current);
-        if old.per_chat_per_sec != limits.per_chat_per_sec {
-            self.pause_for(interval(old.per_chat_per_sec, Duration::from_secs(1)));
+        if old.per_chat != rules.per_chat {
+            self.pause_for(old.per_chat.interval());
         }
-        if old.group_per_min != limits.group_per_min {
-            let until = Instant::now() + interval(old.group_per_min, Duration::from_secs(60));
-            *self.groups_settle_until.lock().expect("the settle lock is never poisoned") = Some(until);
+        let mut settling = self.classes_settle_until.lock().expect("the settle lock is never poisoned");
+        for &(class, old_rate) in &old.per_class {
+            if rules.class_rate(class) != Some(old_rate) {
+                settling.insert(class, Instant::now() + old_rate.interval());
+            }
         }
-        tracing::info!(?limits, "limits changed");
+        drop(settling);
+        tracing::info!(?rules, "pacing rules changed");
     }
 
     /// Holds every send for `duration` (a flood wait from the platform).
@@ -182,18 +233,18 @@ impl Pacer {
         *paused = Some(paused.map_or(until, |current| current.max(until)));
     }
 
-    /// Waits for a global slot, then takes the chat's (and for groups, the group's) turn if it is
-    /// ready. The delivery workers requeue a chat that is not ready.
-    pub async fn try_admit(&self, chat_id: i64, is_group: bool, priority: Priority) -> Admission {
+    /// Waits for a global slot, then takes the chat's turn (and its class's) if it is ready.
+    /// The delivery workers requeue a chat that is not ready.
+    pub async fn try_admit(&self, address: &str, class: Option<PaceClass>, priority: Priority) -> Admission {
         self.wait_while_paused().await;
         let limiters = self.current();
         self.take_global_slot(&limiters, priority).await;
-        self.take_chat_turn(&limiters, chat_id, is_group)
+        self.take_chat_turn(&limiters, chat_key(address), class)
     }
 
-    /// Waits until a reply may go to `chat_id`, ahead of every other send.
-    pub async fn admit(&self, chat_id: i64, is_group: bool) {
-        while let Admission::NotBefore(when) = self.try_admit(chat_id, is_group, Priority::Reply).await {
+    /// Waits until a reply may go to the chat at `address`, ahead of every other send.
+    pub async fn admit(&self, address: &str, class: Option<PaceClass>) {
+        while let Admission::NotBefore(when) = self.try_admit(address, class, Priority::Reply).await {
             tokio::time::sleep_until(when.into()).await;
         }
     }
@@ -206,7 +257,7 @@ impl Pacer {
         let _waiting = LaneGuard::enter(&self.waiting[lane]);
         loop {
             let wait = if self.waiting[..lane].iter().any(|more_urgent| more_urgent.load(Ordering::Acquire) > 0) {
-                interval(limiters.limits.global_per_sec, Duration::from_secs(1))
+                Rate::per_second(limiters.rules.per_sec).interval()
             } else {
                 match limiters.global.try_take() {
                     Ok(()) => return,
@@ -217,29 +268,34 @@ impl Pacer {
         }
     }
 
-    /// Takes the group's turn (the longer wait) before the chat's, so that a refusal wastes at
+    /// Takes the class's turn (the longer wait) before the chat's, so that a refusal wastes at
     /// most the shorter of the two.
-    fn take_chat_turn(&self, limiters: &Limiters, chat_id: i64, is_group: bool) -> Admission {
-        let settling = *self.groups_settle_until.lock().expect("the settle lock is never poisoned");
-        if is_group && let Some(until) = settling.filter(|&until| until > Instant::now()) {
-            return Admission::NotBefore(until);
+    fn take_chat_turn(&self, limiters: &Limiters, key: ChatKey, class: Option<PaceClass>) -> Admission {
+        if let Some(class) = class {
+            let settling =
+                self.classes_settle_until.lock().expect("the settle lock is never poisoned").get(class).copied();
+            if let Some(until) = settling.filter(|&until| until > Instant::now()) {
+                return Admission::NotBefore(until);
+            }
+            if let Some(limiter) = limiters.classes.get(class)
+                && let Err(not_until) = limiter.check_key(&key)
+            {
+                return Admission::NotBefore(instant_of(not_until.wait_time_from(limiter.clock().now())));
+            }
         }
-        if is_group && let Err(not_until) = limiters.groups.check_key(&chat_id) {
-            return Admission::NotBefore(instant_of(not_until.wait_time_from(limiters.groups.clock().now())));
-        }
-        if let Err(not_until) = limiters.chats.check_key(&chat_id) {
+        if let Err(not_until) = limiters.chats.check_key(&key) {
             return Admission::NotBefore(instant_of(not_until.wait_time_from(limiters.chats.clock().now())));
         }
         Admission::Go
     }
 
-    /// Forgets chats that have not sent recently, so the keyed state stays small.
+    /// Forgets chats that have not had a send recently, so the keyed state stays small.
     pub fn forget_idle_chats(&self) {
         let limiters = self.current();
-        limiters.chats.retain_recent();
-        limiters.groups.retain_recent();
-        limiters.chats.shrink_to_fit();
-        limiters.groups.shrink_to_fit();
+        for limiter in std::iter::once(&limiters.chats).chain(limiters.classes.values()) {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
     }
 
     fn current(&self) -> Arc<Limiters> {
@@ -255,6 +311,13 @@ impl Pacer {
             }
         }
     }
+}
+
+/// The key of the chat at `address`.
+fn chat_key(address: &str) -> ChatKey {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    address.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// Counts a waiting send for as long as it waits, even when its future is dropped midway.
@@ -281,23 +344,29 @@ fn instant_of(wait: Duration) -> Instant {
 mod tests {
     use super::*;
 
-    fn limits(global: u32, per_chat: u32, group: u32) -> Limits {
-        Limits { global_per_sec: global, per_chat_per_sec: per_chat, group_per_min: group }
+    const GROUP: PaceClass = "group";
+
+    fn rules(per_sec: u32, per_chat: u32, group_per_min: u32) -> PaceRules {
+        PaceRules {
+            per_sec,
+            per_chat: Rate::per_second(per_chat),
+            per_class: vec![(GROUP, Rate::per_minute(group_per_min))],
+        }
     }
 
     #[tokio::test]
     async fn a_second_send_to_one_chat_must_wait() {
-        let pacer = Pacer::new(limits(1000, 1, 20));
-        assert_eq!(pacer.try_admit(7, false, Priority::Article).await, Admission::Go);
-        assert!(matches!(pacer.try_admit(7, false, Priority::Article).await, Admission::NotBefore(_)));
-        assert_eq!(pacer.try_admit(8, false, Priority::Article).await, Admission::Go, "another chat is not held back");
+        let pacer = Pacer::new(rules(1000, 1, 20));
+        assert_eq!(pacer.try_admit("7", None, Priority::Article).await, Admission::Go);
+        assert!(matches!(pacer.try_admit("7", None, Priority::Article).await, Admission::NotBefore(_)));
+        assert_eq!(pacer.try_admit("8", None, Priority::Article).await, Admission::Go, "another chat is not held back");
     }
 
     #[tokio::test]
     async fn a_group_is_held_to_its_per_minute_limit() {
-        let pacer = Pacer::new(limits(1000, 1000, 1));
-        assert_eq!(pacer.try_admit(-5, true, Priority::Article).await, Admission::Go);
-        match pacer.try_admit(-5, true, Priority::Article).await {
+        let pacer = Pacer::new(rules(1000, 1000, 1));
+        assert_eq!(pacer.try_admit("-5", Some(GROUP), Priority::Article).await, Admission::Go);
+        match pacer.try_admit("-5", Some(GROUP), Priority::Article).await {
             Admission::NotBefore(when) => assert!(when > Instant::now() + Duration::from_secs(30)),
             Admission::Go => panic!("a second message into the group went within the minute"),
         }
@@ -305,40 +374,44 @@ mod tests {
 
     #[tokio::test]
     async fn a_waiting_reply_goes_before_bulk_sends() {
-        let pacer = Arc::new(Pacer::new(limits(2, 1000, 1000)));
+        let pacer = Arc::new(Pacer::new(rules(2, 1000, 1000)));
         for chat in [1, 4] {
-            assert_eq!(pacer.try_admit(chat, false, Priority::Article).await, Admission::Go, "the burst is used up");
+            assert_eq!(
+                pacer.try_admit(&chat.to_string(), None, Priority::Article).await,
+                Admission::Go,
+                "the burst is used up"
+            );
         }
         let reply = tokio::spawn({
             let pacer = pacer.clone();
             async move {
-                pacer.admit(3, false).await;
+                pacer.admit("3", None).await;
                 Instant::now()
             }
         });
         while pacer.waiting[Priority::Reply as usize].load(Ordering::Acquire) == 0 {
             tokio::task::yield_now().await;
         }
-        pacer.try_admit(2, false, Priority::Article).await;
+        pacer.try_admit("2", None, Priority::Article).await;
         let bulk_sent = Instant::now();
         assert!(reply.await.unwrap() < bulk_sent, "the reply went first");
     }
 
     #[tokio::test]
     async fn a_dropped_wait_does_not_hold_back_other_lanes() {
-        let pacer = Pacer::new(limits(1, 1000, 1000));
-        assert_eq!(pacer.try_admit(1, false, Priority::Article).await, Admission::Go);
-        let reply = pacer.try_admit(2, false, Priority::Reply);
+        let pacer = Pacer::new(rules(1, 1000, 1000));
+        assert_eq!(pacer.try_admit("1", None, Priority::Article).await, Admission::Go);
+        let reply = pacer.try_admit("2", None, Priority::Reply);
         assert!(tokio::time::timeout(Duration::from_millis(10), reply).await.is_err(), "the slot is taken");
         assert!(pacer.waiting.iter().all(|lane| lane.load(Ordering::Acquire) == 0));
     }
 
     #[tokio::test]
     async fn no_second_ever_holds_more_sends_than_the_global_limit() {
-        let pacer = Pacer::new(limits(5, 1000, 1000));
+        let pacer = Pacer::new(rules(5, 1000, 1000));
         let mut admitted = Vec::new();
         for chat in 0..13 {
-            assert_eq!(pacer.try_admit(chat, false, Priority::Article).await, Admission::Go);
+            assert_eq!(pacer.try_admit(&chat.to_string(), None, Priority::Article).await, Admission::Go);
             admitted.push(Instant::now());
         }
         for (i, &start) in admitted.iter().enumerate() {
@@ -350,12 +423,12 @@ mod tests {
 
     #[tokio::test]
     async fn a_lowered_global_limit_binds_at_once() {
-        let pacer = Pacer::new(limits(1000, 1000, 1000));
+        let pacer = Pacer::new(rules(1000, 1000, 1000));
         for chat in 0..3 {
-            assert_eq!(pacer.try_admit(chat, false, Priority::Article).await, Admission::Go);
+            assert_eq!(pacer.try_admit(&chat.to_string(), None, Priority::Article).await, Admission::Go);
         }
-        pacer.set_limits(limits(3, 1000, 1000));
-        let fourth = pacer.try_admit(9, false, Priority::Article);
+        pacer.set_rules(rules(3, 1000, 1000));
+        let fourth = pacer.try_admit("9", None, Priority::Article);
         assert!(
             tokio::time::timeout(Duration::from_millis(200), fourth).await.is_err(),
             "three sends in the last second already fill the new limit"
@@ -363,9 +436,17 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_changed_class_rate_holds_that_class_for_one_old_interval() {
+        let pacer = Pacer::new(rules(1000, 1000, 60_000));
+        pacer.set_rules(rules(1000, 1000, 20));
+        assert!(matches!(pacer.try_admit("-5", Some(GROUP), Priority::Article).await, Admission::NotBefore(_)));
+        assert_eq!(pacer.try_admit("6", None, Priority::Article).await, Admission::Go, "other chats go on");
+    }
+
+    #[tokio::test]
     async fn new_limits_are_reported_at_once() {
-        let pacer = Pacer::new(Limits::default());
-        pacer.set_limits(limits(10, 1, 20));
-        assert_eq!(pacer.limits().global_per_sec, 10);
+        let pacer = Pacer::new(rules(30, 1, 20));
+        pacer.set_rules(rules(10, 1, 20));
+        assert_eq!(pacer.rules().per_sec, 10);
     }
 }

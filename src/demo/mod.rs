@@ -12,8 +12,9 @@ use tokio::sync::oneshot;
 
 use crate::{
     app::Application,
-    config::{Settings, SourceKind, SourceSettings},
-    store::Store,
+    config::{Settings, SourceSettings},
+    domain::SourceKind,
+    services::Services,
 };
 use news_site::NewsSite;
 
@@ -46,7 +47,7 @@ pub async fn run(out: &mut dyn Write) -> anyhow::Result<()> {
     let database = tempfile::tempdir().context("creating a scratch directory")?;
     let settings = demo_settings(&sandbox, &site, &database.path().join("demo.db"));
     let app = Application::build(settings).await?;
-    let store = app.store().clone();
+    let services = app.services().clone();
     let api = format!("http://{}", app.http_addr());
     let (stop, stopped) = oneshot::channel::<()>();
     let running = tokio::spawn(app.run_until_stopped(async {
@@ -59,7 +60,7 @@ pub async fn run(out: &mut dyn Write) -> anyhow::Result<()> {
     writeln!(out, "  kabar HTTP API     {api}\n")?;
 
     subscribe_readers(&sandbox, out).await?;
-    wait_until_primed(&store).await?;
+    wait_until_primed(&services).await?;
     writeln!(out, "The source's first poll recorded the story already on the site; it is not pushed.")?;
 
     let (title, body) = news_site::seed_article();
@@ -140,9 +141,9 @@ async fn subscribe_readers(sandbox: &Sandbox, out: &mut dyn Write) -> anyhow::Re
     Ok(())
 }
 
-async fn wait_until_primed(store: &Store) -> anyhow::Result<()> {
+async fn wait_until_primed(services: &Services) -> anyhow::Result<()> {
     let deadline = tokio::time::Instant::now() + STEP_TIMEOUT;
-    while !store.enabled_sources().await?.iter().all(|s| s.primed) {
+    while !services.sources().list().await?.iter().all(|s| s.primed) {
         anyhow::ensure!(tokio::time::Instant::now() < deadline, "the sample site was never polled");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

@@ -17,7 +17,7 @@ use axum::{
 };
 use tokio::sync::watch;
 
-use crate::{render::html::escape, text::slugify};
+use crate::{render::telegram_html::escape, text::slugify};
 
 /// The seed article, as text, from the site kabar was first made for.
 pub const SEED_ARTICLE: &str = include_str!("seed-article.txt");

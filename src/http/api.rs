@@ -18,9 +18,11 @@ use super::{
     idempotency,
 };
 use crate::{
-    config::Limits,
-    render::{TEXT_LIMIT, compose, html},
-    sources::{PublishOutcome, publish::PublishError},
+    domain::Limits,
+    services::{
+        articles::{PublishError, PublishOutcome},
+        newsroom::Queued,
+    },
 };
 
 pub fn router(state: HttpState) -> Router<HttpState> {
@@ -68,39 +70,32 @@ async fn create_broadcast(
     ApiJson(request): ApiJson<BroadcastRequest>,
 ) -> Result<Response, ApiError> {
     let key = idempotency::key_of(&headers, "/api/broadcasts", &request)?;
-    let text = request.text.trim();
-    if text.is_empty() {
-        return Err(ApiError::Unprocessable("`text` is empty".into()));
-    }
-    if text.encode_utf16().count() > TEXT_LIMIT - 64 {
-        return Err(ApiError::Unprocessable(format!("`text` is longer than {} characters", TEXT_LIMIT - 64)));
-    }
-    if let Some(url) = request.url.as_deref().filter(|url| !html::is_linkable(url)) {
-        return Err(ApiError::Unprocessable(format!("`url` is not an absolute http(s) URL: {url}")));
-    }
-    let broadcast = compose::announcement(&state.renderer, text, request.url.as_deref(), request.breaking, "api")
-        .map_err(anyhow::Error::from)?;
-    let (id, recipients) = match &key {
-        None => state.store.create_broadcast(&broadcast).await?,
-        Some(key) => match state.store.create_broadcast_once(&broadcast, key).await? {
-            Ok(created) => created,
-            Err(remembered) => {
-                tracing::info!(key = key.key, "a retried broadcast request was answered again");
-                return Ok(idempotency::replay(remembered)?.expect("a remembered answer"));
-            }
+    let newsroom = state.services.newsroom();
+    let announcement = newsroom
+        .check(&request.text, request.url.as_deref(), request.breaking)
+        .map_err(|problem| ApiError::Unprocessable(problem.to_string()))?;
+    let queued = match &key {
+        None => newsroom.announce(&announcement, "api").await?,
+        Some(key) => match newsroom.announce_once(&announcement, "api", key, queued_answer).await? {
+            Ok(queued) => queued,
+            Err(remembered) => return Ok(idempotency::replay(remembered)?.expect("a remembered answer")),
         },
     };
-    state.metrics.broadcast_queued(if request.breaking { "breaking" } else { "announcement" });
-    state.engine.wake();
-    tracing::info!(id, recipients, breaking = request.breaking, "broadcast queued through the API");
-    Ok((StatusCode::ACCEPTED, Json(json!({ "id": id, "recipients": recipients }))).into_response())
+    let (status, body) = queued_answer(queued);
+    Ok((StatusCode::from_u16(status).expect("a valid status"), [("content-type", "application/json")], body)
+        .into_response())
+}
+
+/// The answer to a queued broadcast, also the one a retry with its key gets again.
+fn queued_answer(queued: Queued) -> (u16, String) {
+    (StatusCode::ACCEPTED.as_u16(), json!({ "id": queued.id, "recipients": queued.recipients }).to_string())
 }
 
 async fn broadcast_progress(
     State(state): State<HttpState>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let progress = state.store.broadcast_progress(id).await?;
+    let progress = state.services.newsroom().progress(id).await?;
     progress.map(Json).ok_or_else(|| ApiError::NotFound(format!("no broadcast {id}")))
 }
 
@@ -109,24 +104,23 @@ async fn broadcast_failures(
     State(state): State<HttpState>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<impl IntoResponse, ApiError> {
-    if state.store.broadcast_progress(id).await?.is_none() {
+    let newsroom = state.services.newsroom();
+    if newsroom.progress(id).await?.is_none() {
         return Err(ApiError::NotFound(format!("no broadcast {id}")));
     }
-    Ok(Json(state.store.failed_deliveries(id, 1000).await?))
+    Ok(Json(newsroom.failures(id, 1000).await?))
 }
 
 async fn cancel_broadcast(
     State(state): State<HttpState>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let progress = state.store.cancel_broadcast(id).await?;
-    let progress = progress.ok_or_else(|| ApiError::NotFound(format!("no broadcast {id}")))?;
-    tracing::info!(id, cancelled = progress.cancelled, "broadcast cancelled through the API");
-    Ok(Json(progress))
+    let progress = state.services.newsroom().cancel(id).await?;
+    Ok(Json(progress.ok_or_else(|| ApiError::NotFound(format!("no broadcast {id}")))?))
 }
 
 async fn read_limits(State(state): State<HttpState>) -> Json<Limits> {
-    Json(state.pacer.limits())
+    Json(state.services.limits().get())
 }
 
 /// Any subset of the `[limits]` keys; the others keep their values.
@@ -142,15 +136,13 @@ async fn change_limits(
     State(state): State<HttpState>,
     ApiJson(change): ApiJson<LimitsChange>,
 ) -> Result<Json<Limits>, ApiError> {
-    let current = state.pacer.limits();
+    let current = state.services.limits().get();
     let limits = Limits {
         global_per_sec: change.global_per_sec.unwrap_or(current.global_per_sec),
         per_chat_per_sec: change.per_chat_per_sec.unwrap_or(current.per_chat_per_sec),
         group_per_min: change.group_per_min.unwrap_or(current.group_per_min),
     };
-    let limits = limits.checked().map_err(ApiError::Unprocessable)?;
-    state.pacer.set_limits(limits);
-    Ok(Json(limits))
+    Ok(Json(state.services.limits().set(limits).map_err(ApiError::Unprocessable)?))
 }
 
 #[derive(Deserialize, Serialize)]
@@ -168,20 +160,20 @@ async fn publish_article(
 ) -> Result<Response, ApiError> {
     let key = idempotency::key_of(&headers, "/api/articles", &request)?;
     if let Some(key) = &key
-        && let Some(answer) = idempotency::replay(state.store.remembered(key).await?)?
+        && let Some(answer) = idempotency::replay(state.services.articles().remembered(key).await?)?
     {
         return Ok(answer);
     }
     let answer = article_answer(&state, &request.url).await?;
     if let Some(key) = &key {
         let (status, body) = (answer.0.as_u16(), answer.1.to_string());
-        state.store.remember(key, status, &body).await?;
+        state.services.articles().remember(key, status, &body).await?;
     }
     Ok((answer.0, Json(answer.1)).into_response())
 }
 
 async fn article_answer(state: &HttpState, url: &str) -> Result<(StatusCode, serde_json::Value), ApiError> {
-    match state.publisher.publish_url(url.trim()).await {
+    match state.services.articles().publish_url(url.trim()).await {
         Ok(PublishOutcome::Published { broadcast_id, recipients }) => {
             Ok((StatusCode::ACCEPTED, json!({ "id": broadcast_id, "recipients": recipients, "duplicate": false })))
         }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::ApiError;
-use crate::store::{IdempotencyKey, Remembered};
+use crate::domain::{IdempotencyKey, Remembered};
 
 const HEADER: &str = "idempotency-key";
 /// Longer keys are not keys but payloads.

@@ -1,5 +1,7 @@
-//! The HTTP server: health and metrics for operators, and the admin API for editors' tools and
-//! the CMS. Each part exposes a `router()`; [`router`] puts them together.
+//! The HTTP server: health and metrics for operators, the admin API for editors' tools and the
+//! CMS, the dashboard, and the webhooks of Telegram and WebSub hubs. Each part exposes a
+//! `router()`; [`router`] puts them together. Handlers parse and answer; every action is a call
+//! to [`crate::services`].
 
 mod api;
 mod dashboard;
@@ -21,23 +23,12 @@ use axum::Router;
 
 pub use error::ApiError;
 
-use crate::{
-    delivery::{DeliveryEngine, Pacer},
-    metrics::Metrics,
-    render::Renderer,
-    sources::Publisher,
-    store::Store,
-};
+use crate::services::Services;
 
 /// What the handlers share.
 #[derive(Clone)]
 pub struct HttpState {
-    pub store: Store,
-    pub metrics: Metrics,
-    pub pacer: Arc<Pacer>,
-    pub renderer: Arc<Renderer>,
-    pub engine: DeliveryEngine,
-    pub publisher: Publisher,
+    pub services: Services,
     pub admin_token: Option<Arc<str>>,
     /// Set once the bot has reached the Bot API and is polling for updates.
     pub bot_running: Arc<AtomicBool>,

@@ -12,7 +12,7 @@ use super::{
     ApiError, HttpState,
     extract::{ApiJson, ApiPath},
 };
-use crate::sources::registry::{AddSourceError, SourceRequest, add_source};
+use crate::services::sources::{AddSourceError, SourceRequest};
 
 pub fn router() -> Router<HttpState> {
     Router::new()
@@ -22,14 +22,14 @@ pub fn router() -> Router<HttpState> {
 
 /// Every watched source with its last poll, next poll and last error.
 async fn list_sources(State(state): State<HttpState>) -> Result<impl IntoResponse, ApiError> {
-    Ok(Json(state.store.enabled_sources().await?))
+    Ok(Json(state.services.sources().list().await?))
 }
 
 async fn create_source(
     State(state): State<HttpState>,
     ApiJson(request): ApiJson<SourceRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    match add_source(&state.store, &state.publisher.fetcher, request).await {
+    match state.services.sources().add(request).await {
         Ok(source) => Ok((StatusCode::CREATED, Json(source))),
         Err(error @ AddSourceError::Invalid { .. }) => Err(ApiError::Unprocessable(error.to_string())),
         Err(error @ AddSourceError::Discover(_)) => Err(ApiError::Unprocessable(error.to_string())),
@@ -42,9 +42,8 @@ async fn remove_source(
     State(state): State<HttpState>,
     ApiPath(name): ApiPath<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    if !state.store.remove_source(&name).await? {
+    if !state.services.sources().remove(&name).await? {
         return Err(ApiError::NotFound(format!("no source named {name}")));
     }
-    tracing::info!(name, "source removed through the API");
     Ok(Json(serde_json::json!({ "removed": name })))
 }

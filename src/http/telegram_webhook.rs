@@ -33,7 +33,7 @@ async fn receive(State(state): State<HttpState>, headers: HeaderMap, body: Bytes
     let update_id =
         update["update_id"].as_i64().ok_or_else(|| ApiError::BadRequest("the update has no `update_id`".into()))?;
     let text = std::str::from_utf8(&body).map_err(|_| ApiError::BadRequest("the update is not UTF-8".into()))?;
-    state.store.store_update(update_id, text).await?;
+    state.services.inbox().keep(update_id, text).await?;
     webhook.arrived.notify_one();
     Ok(StatusCode::OK)
 }

@@ -13,10 +13,7 @@ use axum::{
 };
 
 use super::{HttpState, extract::ApiPath};
-use crate::{
-    sources::{fetch::MAX_BODY_BYTES, parse::parse_feed_document, websub::signature_is_valid},
-    store::now_ms,
-};
+use crate::{services::sources::HubAnswer, sources::fetch::MAX_BODY_BYTES};
 
 pub fn router() -> Router<HttpState> {
     Router::new()
@@ -31,27 +28,19 @@ async fn verify_intent(
     ApiPath(source_id): ApiPath<i64>,
     Query(query): Query<HashMap<String, String>>,
 ) -> impl IntoResponse {
-    let Ok(Some(subscription)) = state.store.websub_subscription(source_id).await else {
-        return (StatusCode::NOT_FOUND, String::new());
-    };
     let field = |name: &str| query.get(name).map(String::as_str).unwrap_or_default();
-    if field("hub.topic") != subscription.topic {
-        return (StatusCode::NOT_FOUND, String::new());
-    }
-    let settled = match field("hub.mode") {
-        "subscribe" => {
-            let lease_ms = field("hub.lease_seconds").parse::<i64>().unwrap_or(86_400) * 1000;
-            state.store.websub_settled(source_id, "verified", Some(now_ms() + lease_ms)).await
+    let lease = query.get("hub.lease_seconds").map(String::as_str);
+    let sources = state.services.sources();
+    let answer =
+        sources.verify_hub_intent(source_id, field("hub.mode"), field("hub.topic"), lease, field("hub.challenge"));
+    match answer.await {
+        Ok(HubAnswer::Challenge(challenge)) => (StatusCode::OK, challenge),
+        Ok(HubAnswer::Unknown) => (StatusCode::NOT_FOUND, String::new()),
+        Err(error) => {
+            tracing::error!(%error, source_id, "cannot record a WebSub verification");
+            (StatusCode::INTERNAL_SERVER_ERROR, String::new())
         }
-        "denied" => state.store.websub_settled(source_id, "denied", None).await,
-        _ => return (StatusCode::NOT_FOUND, String::new()),
-    };
-    if let Err(error) = settled {
-        tracing::error!(%error, source_id, "cannot record a WebSub verification");
-        return (StatusCode::INTERNAL_SERVER_ERROR, String::new());
     }
-    tracing::info!(source_id, mode = field("hub.mode"), "WebSub hub verified");
-    (StatusCode::OK, field("hub.challenge").to_owned())
 }
 
 /// The hub pushes the feed's new content. Answered at once; publishing goes on in the
@@ -63,29 +52,13 @@ async fn receive_push(
     headers: HeaderMap,
     body: Bytes,
 ) -> StatusCode {
-    let (Ok(Some(subscription)), Ok(Some(source))) =
-        (state.store.websub_subscription(source_id).await, state.store.enabled_source(source_id).await)
-    else {
-        return StatusCode::NOT_FOUND;
-    };
     let signature = headers.get("x-hub-signature").and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if !signature_is_valid(&subscription.secret, &body, signature) {
-        tracing::warn!(source = source.name, "ignored a WebSub push without a valid signature");
-        return StatusCode::ACCEPTED;
-    }
-    let items = match parse_feed_document(&body) {
-        Ok(document) => document.items,
+    match state.services.sources().receive_hub_push(source_id, signature, &body).await {
+        Ok(true) => StatusCode::ACCEPTED,
+        Ok(false) => StatusCode::NOT_FOUND,
         Err(error) => {
-            tracing::warn!(source = source.name, %error, "a WebSub push is not a feed");
-            return StatusCode::ACCEPTED;
+            tracing::error!(%error, source_id, "cannot read a WebSub subscription");
+            StatusCode::INTERNAL_SERVER_ERROR
         }
-    };
-    let publisher = state.publisher.clone();
-    tokio::spawn(async move {
-        match publisher.publish_new_items(&source, items).await {
-            Ok(published) => tracing::info!(source = source.name, published, "WebSub push handled"),
-            Err(error) => tracing::error!(source = source.name, error = format!("{error:#}"), "WebSub push failed"),
-        }
-    });
-    StatusCode::ACCEPTED
+    }
 }

@@ -79,7 +79,7 @@ pub struct Fetcher {
 impl Default for Fetcher {
     /// A fetcher with the default address policy (see [`crate::config::FetchSettings`]).
     fn default() -> Self {
-        Fetcher::new(crate::config::FetchSettings::default().guard())
+        Fetcher::new(AddressGuard::from(&crate::config::FetchSettings::default()))
     }
 }
 

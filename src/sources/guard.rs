@@ -18,6 +18,13 @@ pub struct AddressGuard {
     pub allow_loopback: bool,
 }
 
+/// The policy `[fetch]` asks for.
+impl From<&crate::config::FetchSettings> for AddressGuard {
+    fn from(settings: &crate::config::FetchSettings) -> Self {
+        AddressGuard { allow_private: settings.allow_private_addresses, allow_loopback: settings.allow_loopback }
+    }
+}
+
 impl AddressGuard {
     /// Why `ip` may not be fetched from, or None when it may.
     pub fn refusal(&self, ip: IpAddr) -> Option<&'static str> {
@@ -129,7 +136,7 @@ mod tests {
 
     #[test]
     fn the_default_refuses_the_network_inside_but_not_this_machine() {
-        let default = crate::config::FetchSettings::default().guard();
+        let default = AddressGuard::from(&crate::config::FetchSettings::default());
         assert!(default.refusal(ip("10.0.0.5")).is_some());
         assert!(default.refusal(ip("192.168.1.1")).is_some());
         assert!(default.refusal(ip("127.0.0.1")).is_none(), "kabar beside its news site, as in tests and demos");

@@ -6,7 +6,10 @@ use hmac::{Hmac, Mac};
 use rand::RngCore;
 
 use super::guard::{AddressGuard, guarded_client};
-use crate::store::{SourceRecord, Store, now_ms};
+use crate::{
+    domain::{SourceRecord, WebSubState, now_ms},
+    store::Store,
+};
 
 /// Subscriptions are asked for this long and renewed when less than a day is left.
 const LEASE_SECONDS: u64 = 10 * 24 * 3600;
@@ -44,8 +47,8 @@ impl WebSub {
     pub async fn ensure_subscribed(&self, source: &SourceRecord, hub: &str, topic: &str) -> anyhow::Result<()> {
         if let Some(current) = self.store.websub_subscription(source.id).await? {
             let same = current.hub == hub && current.topic == topic;
-            let live = match current.state.as_str() {
-                "verified" => current.lease_until.is_some_and(|until| until > now_ms() + RENEW_BEFORE_MS),
+            let live = match current.state {
+                WebSubState::Verified => current.lease_until.is_some_and(|until| until > now_ms() + RENEW_BEFORE_MS),
                 _ => current.updated_at > now_ms() - ASK_AGAIN_AFTER_MS,
             };
             if same && live {
@@ -76,7 +79,7 @@ impl WebSub {
     }
 }
 
-/// Whether `signature` (the `X-Hub-Signature` header, "sha256=<hex>") is the HMAC of `body`
+/// Whether `signature` (the `X-Hub-Signature` header, `sha256=<hex>`) is the HMAC of `body`
 /// under `secret`. Compared in constant time.
 pub fn signature_is_valid(secret: &str, body: &[u8], signature: &str) -> bool {
     let Some((method, digest)) = signature.trim().split_once('=') else { return false };

@@ -1,51 +1,13 @@
 //! The `articles` table: every item ever seen, so that nothing is pushed twice.
 
-use sqlx::{FromRow, Sqlite, Transaction};
+use sqlx::{Sqlite, Transaction};
 
-use super::{NewBroadcast, Store, StoreResult, broadcasts::replace_message, now_ms};
-
-/// An item about to be recorded.
-#[derive(Debug, Clone, Default)]
-pub struct NewArticle {
-    /// None for articles that came through the CMS hook rather than a watched source.
-    pub source_id: Option<i64>,
-    /// The feed's guid, else its link: stable across re-dating and reordering.
-    pub item_key: String,
-    pub canonical_url: Option<String>,
-    /// See [`crate::sources::canonical::title_fingerprint`].
-    pub fingerprint: Option<String>,
-    pub title: String,
-    pub url: Option<String>,
-    pub summary: Option<String>,
-    pub image_url: Option<String>,
-    pub published_at: Option<i64>,
-}
-
-/// A story as it was pushed, for correcting what was sent when its site changes it.
-#[derive(Debug, Clone, FromRow)]
-pub struct PushedStory {
-    pub article_id: i64,
-    pub broadcast_id: i64,
-    pub title: String,
-    pub summary: Option<String>,
-    pub url: Option<String>,
-    pub image_url: Option<String>,
-}
+use super::{Store, StoreResult};
+use crate::domain::{ArticleRecord, NewArticle, PushedStory, now_ms};
 
 /// A story whose fingerprint was seen this recently is the same story; older ones may be a new
 /// story under a recurring headline.
 const FINGERPRINT_MEMORY_MS: i64 = 7 * 24 * 3_600_000;
-
-/// A stored article.
-#[derive(Debug, Clone, FromRow)]
-pub struct ArticleRecord {
-    pub id: i64,
-    pub source_id: Option<i64>,
-    pub title: String,
-    pub url: Option<String>,
-    pub summary: Option<String>,
-    pub pushed: bool,
-}
 
 impl Store {
     /// Whether an item was seen before: under its key in this source, its URL anywhere, or its
@@ -111,21 +73,6 @@ impl Store {
         .bind(item_key)
         .fetch_optional(&self.pool)
         .await
-    }
-
-    /// Gives a pushed story its corrected title and its broadcast the corrected message, in
-    /// every language, so that deliveries still queued and edits of sent ones say the same.
-    pub async fn correct_story(&self, story: &PushedStory, broadcast: &NewBroadcast) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE articles SET title = ?2 WHERE id = ?1")
-            .bind(story.article_id)
-            .bind(&story.title)
-            .execute(&mut *tx)
-            .await?;
-        replace_message(&mut tx, story.broadcast_id, broadcast).await?;
-        tx.commit().await?;
-        self.forget_cached_message(story.broadcast_id);
-        Ok(())
     }
 
     /// How many articles have been recorded, pushed or not.

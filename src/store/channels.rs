@@ -1,30 +1,12 @@
 //! The `channels` table and who follows what: `follows`, and the channels of each article.
 
-use sqlx::{FromRow, Sqlite, Transaction};
+use sqlx::{Sqlite, Transaction};
 
-use super::{Store, StoreResult, now_ms};
-use crate::{audience::channels::ChannelRef, config::ChannelSettings};
-
-/// A channel readers can follow.
-#[derive(Debug, Clone, FromRow)]
-pub struct ChannelRecord {
-    pub id: i64,
-    pub slug: String,
-    pub name: String,
-    /// JSON object of language → name; see [`ChannelRecord::name_in`].
-    pub localized_names: String,
-    pub is_default: bool,
-}
-
-impl ChannelRecord {
-    /// The channel's name in `language`, else its own name.
-    pub fn name_in(&self, language: &str) -> String {
-        serde_json::from_str::<std::collections::BTreeMap<String, String>>(&self.localized_names)
-            .ok()
-            .and_then(|mut names| names.remove(language))
-            .unwrap_or_else(|| self.name.clone())
-    }
-}
+use super::{Store, StoreResult};
+use crate::{
+    config::ChannelSettings,
+    domain::{ChannelRecord, ChannelRef, now_ms},
+};
 
 impl Store {
     /// Makes the `channels` table hold the config's channels, in the config's order. Channels
@@ -183,7 +165,10 @@ pub(super) async fn file_article(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{NewSubscriber, test_store};
+    use crate::{
+        domain::{NewSubscriber, Recipient},
+        store::test_store,
+    };
 
     fn channel(slug: &str, default: bool) -> ChannelSettings {
         ChannelSettings {
@@ -197,8 +182,8 @@ mod tests {
     }
 
     async fn reader(store: &Store, chat_id: i64) -> i64 {
-        store.subscribe(&NewSubscriber::private(chat_id)).await.unwrap();
-        store.subscriber(chat_id).await.unwrap().unwrap().id
+        store.subscribe(&NewSubscriber::private(Recipient::telegram(chat_id))).await.unwrap();
+        store.subscriber(&Recipient::telegram(chat_id)).await.unwrap().unwrap().id
     }
 
     #[tokio::test]
@@ -206,7 +191,7 @@ mod tests {
         let (store, _dir) = test_store().await;
         store.sync_config_channels(&[channel("a", false), channel("b", false), channel("c", false)]).await.unwrap();
         let id = reader(&store, 1).await;
-        assert!(store.subscriber(1).await.unwrap().unwrap().all_channels);
+        assert!(store.subscriber(&Recipient::telegram(1)).await.unwrap().unwrap().all_channels);
         let b = store.channels().await.unwrap()[1].id;
         store.toggle_follow(id, b).await.unwrap();
         let mut followed = store.followed_channels(id).await.unwrap();
@@ -222,9 +207,12 @@ mod tests {
         let (store, _dir) = test_store().await;
         store.sync_config_channels(&[channel("a", true), channel("b", false)]).await.unwrap();
         let id = reader(&store, 1).await;
-        assert!(!store.subscriber(1).await.unwrap().unwrap().all_channels, "new readers follow the default");
+        assert!(
+            !store.subscriber(&Recipient::telegram(1)).await.unwrap().unwrap().all_channels,
+            "new readers follow the default"
+        );
         store.sync_config_channels(&[channel("b", false)]).await.unwrap();
-        assert!(store.subscriber(1).await.unwrap().unwrap().all_channels);
+        assert!(store.subscriber(&Recipient::telegram(1)).await.unwrap().unwrap().all_channels);
         assert!(store.followed_channels(id).await.unwrap().is_empty());
     }
 

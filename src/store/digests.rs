@@ -1,36 +1,11 @@
 //! Stories held for readers' digests, and the digests that gather them.
 
-use sqlx::FromRow;
+use sqlx::{Sqlite, Transaction};
 
-use super::{Priority, Store, StoreResult, Subscriber, now_ms, subscribers::SUBSCRIBER_COLUMNS};
-
-/// An active reader with stories waiting for a digest.
-#[derive(Debug, Clone, FromRow)]
-pub struct WaitingReader {
-    #[sqlx(flatten)]
-    pub subscriber: Subscriber,
-    /// When the oldest waiting story was held, unix ms.
-    pub oldest_held_at: i64,
-}
-
-/// One story waiting in a reader's digest.
-#[derive(Debug, Clone, FromRow)]
-pub struct HeldStory {
-    pub broadcast_id: i64,
-    pub headline: String,
-    pub link_url: Option<String>,
-    pub breaking: bool,
-}
-
-/// A digest ready to queue: one reader's message and the stories it gathers.
-#[derive(Debug, Clone)]
-pub struct DueDigest {
-    pub subscriber_id: i64,
-    pub body_html: String,
-    /// Every story it stands for, also those its message had no room for; stories held while
-    /// it was being written wait for the next.
-    pub broadcast_ids: Vec<i64>,
-}
+use super::{Store, StoreResult, subscribers::SUBSCRIBER_COLUMNS};
+use crate::domain::{
+    BroadcastKind, BroadcastState, DeliveryStatus, DueDigest, HeldStory, Priority, WaitingReader, now_ms,
+};
 
 impl Store {
     /// Every active reader with stories waiting, with the time the oldest was held.
@@ -75,24 +50,27 @@ impl Store {
         let now = now_ms();
         let mut tx = self.begin_write().await?;
         let digest_id: i64 = sqlx::query_scalar(
-            "INSERT INTO broadcasts (kind, priority, body_html, status, total, created_by, created_at, headline)
-             VALUES ('digest', ?1, '', 'sending', ?2, 'digest', ?3, 'digest') RETURNING id",
+            "INSERT INTO broadcasts (kind, priority, status, total, created_by, created_at, headline)
+             VALUES (?1, ?2, ?3, ?4, 'digest', ?5, 'digest') RETURNING id",
         )
-        .bind(Priority::Digest as i64)
+        .bind(BroadcastKind::Digest)
+        .bind(Priority::Digest)
+        .bind(BroadcastState::Sending)
         .bind(digests.len() as i64)
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
         for digest in digests {
             sqlx::query(
-                "INSERT INTO deliveries (broadcast_id, subscriber_id, priority, status, due_at, body_html)
-                 VALUES (?1, ?2, ?3, 'pending', ?4, ?5)",
+                "INSERT INTO deliveries (broadcast_id, subscriber_id, priority, status, due_at, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )
             .bind(digest_id)
             .bind(digest.subscriber_id)
-            .bind(Priority::Digest as i64)
+            .bind(Priority::Digest)
+            .bind(DeliveryStatus::Pending)
             .bind(now)
-            .bind(&digest.body_html)
+            .bind(&digest.body)
             .execute(&mut *tx)
             .await?;
             sqlx::query(
@@ -116,7 +94,7 @@ impl Store {
     }
 }
 
-async fn refresh_held_since(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, subscriber_id: i64) -> StoreResult<()> {
+async fn refresh_held_since(tx: &mut Transaction<'_, Sqlite>, subscriber_id: i64) -> StoreResult<()> {
     sqlx::query(
         "UPDATE subscribers SET held_since =
              (SELECT MIN(held_at) FROM held_stories WHERE subscriber_id = ?1 AND digest_id IS NULL)

@@ -3,31 +3,11 @@
 
 use sqlx::{Sqlite, Transaction};
 
-use super::{NewBroadcast, Store, StoreResult, broadcasts::create_broadcast_in, now_ms};
+use super::{Store, StoreResult, broadcasts::create_broadcast_in};
+use crate::domain::{IdempotencyKey, NewBroadcast, Remembered, now_ms};
 
 /// A key is remembered this long; a client retrying later is making a new request.
 const KEPT_FOR_MS: i64 = 24 * 3_600_000;
-
-/// A request made with an `Idempotency-Key`.
-#[derive(Debug, Clone)]
-pub struct IdempotencyKey {
-    /// The route it was used on: one key may be reused on another route.
-    pub route: &'static str,
-    pub key: String,
-    /// A hash of the request itself.
-    pub request_hash: String,
-}
-
-/// What is known of a key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Remembered {
-    /// Never used: carry the request out.
-    New,
-    /// Used for this very request: answer this again.
-    Answer { status: u16, body: String },
-    /// Used for another request: refuse.
-    OtherRequest,
-}
 
 impl Store {
     /// What `key` was answered before, if anything.
@@ -43,22 +23,24 @@ impl Store {
         tx.commit().await
     }
 
-    /// Queues a broadcast once per key: the broadcast, its fan-out and the key's answer are
-    /// written in one transaction, so even a crash between them cannot make a retry push twice.
-    /// Returns the new broadcast's id and recipients, or what the key remembers.
+    /// Queues a broadcast once per key: the broadcast, its fan-out and the key's answer (made by
+    /// `answer` from the new id and recipient count) are written in one transaction, so even a
+    /// crash between them cannot make a retry push twice. Returns the new broadcast's id and
+    /// recipients, or what the key remembers.
     pub async fn create_broadcast_once(
         &self,
         broadcast: &NewBroadcast,
         key: &IdempotencyKey,
+        answer: impl FnOnce(i64, i64) -> (u16, String),
     ) -> StoreResult<Result<(i64, i64), Remembered>> {
         let mut tx = self.begin_write().await?;
         let known = remembered(&mut tx, key).await?;
         if known != Remembered::New {
             return Ok(Err(known));
         }
-        let (id, recipients) = create_broadcast_in(&mut tx, broadcast, &self.defaults).await?;
-        let body = serde_json::json!({ "id": id, "recipients": recipients }).to_string();
-        remember(&mut tx, key, 202, &body).await?;
+        let (id, recipients) = create_broadcast_in(&mut tx, broadcast, self).await?;
+        let (status, body) = answer(id, recipients);
+        remember(&mut tx, key, status, &body).await?;
         tx.commit().await?;
         Ok(Ok((id, recipients)))
     }
@@ -104,7 +86,10 @@ async fn remember(tx: &mut Transaction<'_, Sqlite>, key: &IdempotencyKey, status
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{BroadcastKind, NewSubscriber, test_store};
+    use crate::{
+        domain::{BroadcastKind, NewSubscriber, Recipient},
+        store::test_store,
+    };
 
     fn key(hash: &str) -> IdempotencyKey {
         IdempotencyKey { route: "/api/broadcasts", key: "retry-1".into(), request_hash: hash.into() }
@@ -113,13 +98,14 @@ mod tests {
     #[tokio::test]
     async fn a_retried_broadcast_is_queued_once_and_answered_the_same() {
         let (store, _dir) = test_store().await;
-        store.subscribe(&NewSubscriber::private(1)).await.unwrap();
+        store.subscribe(&NewSubscriber::private(Recipient::telegram(1))).await.unwrap();
         let broadcast = NewBroadcast::plain(BroadcastKind::Breaking, "x", "test");
-        let (id, recipients) = store.create_broadcast_once(&broadcast, &key("a")).await.unwrap().unwrap();
-        let again = store.create_broadcast_once(&broadcast, &key("a")).await.unwrap().unwrap_err();
-        let body = serde_json::json!({ "id": id, "recipients": recipients }).to_string();
-        assert_eq!(again, Remembered::Answer { status: 202, body });
-        assert_eq!(store.create_broadcast_once(&broadcast, &key("b")).await.unwrap(), Err(Remembered::OtherRequest));
+        let answer = |id: i64, recipients: i64| (202, format!("{id}/{recipients}"));
+        let (id, recipients) = store.create_broadcast_once(&broadcast, &key("a"), answer).await.unwrap().unwrap();
+        let again = store.create_broadcast_once(&broadcast, &key("a"), answer).await.unwrap().unwrap_err();
+        assert_eq!(again, Remembered::Answer { status: 202, body: format!("{id}/{recipients}") });
+        let other = store.create_broadcast_once(&broadcast, &key("b"), answer).await.unwrap();
+        assert_eq!(other, Err(Remembered::OtherRequest));
         assert_eq!(store.count_pending_deliveries().await.unwrap(), 1);
     }
 }

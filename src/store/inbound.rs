@@ -1,6 +1,7 @@
 //! The `inbound_updates` table: updates received by webhook, waiting to be handled.
 
-use super::{Store, StoreResult, now_ms};
+use super::{Store, StoreResult};
+use crate::domain::now_ms;
 
 impl Store {
     /// Keeps an update received by webhook; an update received twice is kept once.

@@ -1,31 +1,10 @@
 //! The `sources` table: watched sites, their poll schedule and their health.
 
-use serde::Serialize;
-use sqlx::FromRow;
-
-use super::{Store, StoreResult, now_ms};
-use crate::config::SourceSettings;
-
-/// A source as the watcher and operators see it.
-#[derive(Debug, Clone, FromRow, Serialize)]
-pub struct SourceRecord {
-    pub id: i64,
-    pub name: String,
-    pub url: String,
-    pub kind: String,
-    /// "config" for sources from the config file, "runtime" for ones added while running.
-    pub origin: String,
-    pub poll_interval_secs: i64,
-    pub primed: bool,
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-    pub consecutive_failures: i64,
-    pub last_error: Option<String>,
-    pub next_poll_at: i64,
-    pub last_polled_at: Option<i64>,
-    /// Edit sent messages when the site changes a pushed story's title.
-    pub corrections: bool,
-}
+use super::{Store, StoreResult};
+use crate::{
+    config::SourceSettings,
+    domain::{SourceRecord, now_ms},
+};
 
 const SOURCE_COLUMNS: &str = "id, name, url, kind, origin, poll_interval_secs, primed, etag, last_modified, \
      consecutive_failures, last_error, next_poll_at, last_polled_at, corrections";
@@ -50,7 +29,7 @@ impl Store {
             )
             .bind(&source.name)
             .bind(source.url.as_str())
-            .bind(source.kind.as_str())
+            .bind(source.kind)
             .bind(source.poll_interval_secs as i64)
             .bind(now_ms())
             .bind(source.corrections)
@@ -75,7 +54,7 @@ impl Store {
         )
         .bind(&source.name)
         .bind(source.url.as_str())
-        .bind(source.kind.as_str())
+        .bind(source.kind)
         .bind(source.poll_interval_secs as i64)
         .bind(now_ms())
         .bind(source.corrections)

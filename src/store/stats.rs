@@ -3,126 +3,16 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
-use super::{Priority, Store, StoreResult, now_ms};
+use super::{MIGRATIONS, Store, StoreResult};
+use crate::domain::{
+    Priority, QueueDepth, Stats, SubscriberCounts, now_ms,
+    stats::{
+        ArticleStats, BroadcastStats, ChannelStats, DeliveryStats, ExportedSubscriber, SourceStats, SubscriberStats,
+    },
+};
 
 /// "Recent" in every count below: the last 24 hours.
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
-
-/// Everything `kabar stats` shows.
-#[derive(Debug, Clone, Serialize)]
-pub struct Stats {
-    pub subscribers: SubscriberStats,
-    /// Every channel with how many active subscribers get its stories.
-    pub channels: Vec<ChannelStats>,
-    pub sources: SourceStats,
-    pub articles: ArticleStats,
-    pub broadcasts: BroadcastStats,
-    pub deliveries: DeliveryStats,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct SubscriberStats {
-    pub active: i64,
-    pub inactive: i64,
-    /// 'stopped', 'blocked', 'pending' (a group nobody subscribed yet), ...
-    pub inactive_by_reason: BTreeMap<String, i64>,
-    /// Active subscribers by language; those without one count under the operator's default.
-    pub by_language: BTreeMap<String, i64>,
-    /// Active subscribers by delivery mode ('instant', 'hourly', 'daily:H').
-    pub by_delivery_mode: BTreeMap<String, i64>,
-}
-
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct ChannelStats {
-    pub slug: String,
-    pub name: String,
-    /// Active subscribers who follow it, one by one or by following everything.
-    pub followers: i64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct SourceStats {
-    /// Enabled sources.
-    pub total: i64,
-    /// Enabled sources whose last poll failed.
-    pub failing: i64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ArticleStats {
-    /// Every article recorded, pushed or not (the backlog counts too).
-    pub total: i64,
-    pub pushed_last_24h: i64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct BroadcastStats {
-    /// Queued in the last 24 hours (drafts never confirmed do not count).
-    pub last_24h: i64,
-    pub last_24h_by_kind: BTreeMap<String, i64>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct DeliveryStats {
-    pub pending: QueueDepth,
-    /// Of the broadcasts queued in the last 24 hours. Deliveries are counted through their
-    /// broadcast because that is indexed; a scan by send time would read the whole history.
-    pub sent_last_24h: i64,
-    pub failed_last_24h: i64,
-}
-
-/// Pending deliveries by priority: what the outbox still has to send.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct QueueDepth {
-    pub reply: i64,
-    pub breaking: i64,
-    pub article: i64,
-    pub digest: i64,
-}
-
-impl QueueDepth {
-    /// Each priority's label and count, most urgent first.
-    pub fn by_label(&self) -> [(&'static str, i64); 4] {
-        [("reply", self.reply), ("breaking", self.breaking), ("article", self.article), ("digest", self.digest)]
-    }
-
-    fn add(&mut self, priority: Priority, count: i64) {
-        match priority {
-            Priority::Reply => self.reply += count,
-            Priority::Breaking => self.breaking += count,
-            Priority::Article => self.article += count,
-            Priority::Digest => self.digest += count,
-        }
-    }
-}
-
-/// Subscribers by state, for metrics.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
-pub struct SubscriberCounts {
-    pub active: i64,
-    pub inactive: i64,
-}
-
-/// One subscriber as `kabar subscribers export` writes it.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ExportedSubscriber {
-    /// The row id, to read the next batch after.
-    pub id: i64,
-    pub chat_id: i64,
-    pub kind: String,
-    pub username: Option<String>,
-    pub display_name: Option<String>,
-    pub language: Option<String>,
-    pub active: bool,
-    pub inactive_reason: Option<String>,
-    pub delivery_mode: String,
-    pub quiet_hours: Option<String>,
-    pub timezone: Option<String>,
-    /// Unix milliseconds.
-    pub subscribed_at: i64,
-}
 
 impl Store {
     /// Every count of `kabar stats`, "recent" meaning the last 24 hours.
@@ -149,20 +39,20 @@ impl Store {
 
     /// Pending deliveries by priority.
     pub async fn pending_by_priority(&self) -> StoreResult<QueueDepth> {
-        let rows: Vec<(i64, i64)> =
+        let rows: Vec<(Priority, i64)> =
             sqlx::query_as("SELECT priority, COUNT(*) FROM deliveries WHERE status = 'pending' GROUP BY priority")
                 .fetch_all(&self.pool)
                 .await?;
         let mut depth = QueueDepth::default();
         for (priority, count) in rows {
-            depth.add(Priority::from_stored(priority), count);
+            depth.add(priority, count);
         }
         Ok(depth)
     }
 
     /// Whether the newest migration this binary carries has been applied.
     pub async fn schema_is_current(&self) -> StoreResult<bool> {
-        let newest = sqlx::migrate!("./migrations").iter().map(|m| m.version).max().unwrap_or_default();
+        let newest = MIGRATIONS.iter().map(|m| m.version).max().unwrap_or_default();
         let applied: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1")
             .fetch_one(&self.pool)
             .await?;
@@ -181,8 +71,8 @@ impl Store {
     /// table batch by batch, so memory stays flat however many there are.
     pub async fn subscribers_after(&self, after_id: i64, limit: i64) -> StoreResult<Vec<ExportedSubscriber>> {
         sqlx::query_as(
-            "SELECT id, chat_id, kind, username, display_name, language, active, inactive_reason, delivery_mode,
-                    quiet_hours, timezone, subscribed_at
+            "SELECT id, platform, address, kind, username, display_name, language, active, inactive_reason,
+                    delivery_mode, quiet_hours, timezone, subscribed_at
              FROM subscribers WHERE id > ?1 ORDER BY id LIMIT ?2",
         )
         .bind(after_id)
@@ -191,7 +81,8 @@ impl Store {
         .await
     }
 
-    async fn subscriber_stats(&self) -> StoreResult<SubscriberStats> {
+    /// Subscribers by state, reason, language, delivery mode and platform.
+    pub async fn subscriber_stats(&self) -> StoreResult<SubscriberStats> {
         let counts = self.subscriber_counts().await?;
         let grouped = |sql: &'static str| async move {
             sqlx::query_as::<_, (Option<String>, i64)>(sql).fetch_all(&self.pool).await
@@ -199,20 +90,27 @@ impl Store {
         let reasons = grouped("SELECT inactive_reason, COUNT(*) FROM subscribers WHERE active = 0 GROUP BY 1").await?;
         let languages = grouped("SELECT language, COUNT(*) FROM subscribers WHERE active = 1 GROUP BY 1").await?;
         let modes = grouped("SELECT delivery_mode, COUNT(*) FROM subscribers WHERE active = 1 GROUP BY 1").await?;
+        let platforms = grouped("SELECT platform, COUNT(*) FROM subscribers WHERE active = 1 GROUP BY 1").await?;
         Ok(SubscriberStats {
             active: counts.active,
             inactive: counts.inactive,
+            following_all: self.count_following_all().await?,
+            by_platform: tally(platforms, "unknown"),
             inactive_by_reason: tally(reasons, "unknown"),
-            by_language: tally(languages, self.defaults.language),
+            by_language: tally(languages, self.defaults.language.as_str()),
             by_delivery_mode: tally(modes, "instant"),
         })
     }
 
-    async fn channel_stats(&self) -> StoreResult<Vec<ChannelStats>> {
-        let follow_everything: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM subscribers WHERE active = 1 AND all_channels = 1")
-                .fetch_one(&self.pool)
-                .await?;
+    async fn count_following_all(&self) -> StoreResult<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM subscribers WHERE active = 1 AND all_channels = 1")
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    /// Every channel with its active followers: those who chose it, and those who follow all.
+    pub async fn channel_stats(&self) -> StoreResult<Vec<ChannelStats>> {
+        let follow_everything = self.count_following_all().await?;
         let one_by_one: Vec<ChannelStats> = sqlx::query_as(
             "SELECT c.slug, c.name, COUNT(s.id) AS followers FROM channels c
              LEFT JOIN follows f ON f.channel_id = c.id
@@ -281,10 +179,16 @@ fn tally(rows: Vec<(Option<String>, i64)>, missing: &str) -> BTreeMap<String, i6
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{BroadcastKind, NewBroadcast, NewSubscriber, test_store};
+    use crate::{
+        domain::{BroadcastKind, InactiveReason, NewBroadcast, NewSubscriber, Recipient},
+        store::test_store,
+    };
 
     async fn subscribe(store: &Store, chat_id: i64, language: &str) {
-        let chat = NewSubscriber { language_code: Some(language.into()), ..NewSubscriber::private(chat_id) };
+        let chat = NewSubscriber {
+            app_language: Some(language.into()),
+            ..NewSubscriber::private(Recipient::telegram(chat_id))
+        };
         store.subscribe(&chat).await.unwrap();
     }
 
@@ -298,15 +202,17 @@ mod tests {
         for (chat_id, language) in [(1, "id"), (2, "id"), (3, "en"), (4, "en"), (5, "en")] {
             subscribe(&store, chat_id, language).await;
         }
-        store.deactivate_chat(4, "blocked").await.unwrap();
-        store.deactivate_chat(5, "stopped").await.unwrap();
-        execute(&store, "UPDATE subscribers SET delivery_mode = 'hourly' WHERE chat_id = 1").await;
+        store.deactivate(&Recipient::telegram(4), InactiveReason::Blocked).await.unwrap();
+        store.deactivate(&Recipient::telegram(5), InactiveReason::Stopped).await.unwrap();
+        execute(&store, "UPDATE subscribers SET delivery_mode = 'hourly' WHERE address = '1'").await;
 
         let subscribers = store.stats().await.unwrap().subscribers;
         assert_eq!((subscribers.active, subscribers.inactive), (3, 2));
         assert_eq!(subscribers.inactive_by_reason, BTreeMap::from([("blocked".into(), 1), ("stopped".into(), 1)]));
         assert_eq!(subscribers.by_language, BTreeMap::from([("en".into(), 1), ("id".into(), 2)]));
         assert_eq!(subscribers.by_delivery_mode, BTreeMap::from([("hourly".into(), 1), ("instant".into(), 2)]));
+        assert_eq!(subscribers.by_platform, BTreeMap::from([("telegram".into(), 3)]));
+        assert_eq!(subscribers.following_all, 3);
         assert_eq!(store.subscriber_counts().await.unwrap(), SubscriberCounts { active: 3, inactive: 2 });
     }
 
@@ -321,8 +227,8 @@ mod tests {
             "INSERT INTO channels (id, slug, name, origin, created_at) VALUES (7, 'sport', 'Sport', 'config', 0)",
         )
         .await;
-        execute(&store, "UPDATE subscribers SET all_channels = 0 WHERE chat_id IN (1, 2)").await;
-        execute(&store, "INSERT INTO follows SELECT id, 7 FROM subscribers WHERE chat_id = 1").await;
+        execute(&store, "UPDATE subscribers SET all_channels = 0 WHERE address IN ('1', '2')").await;
+        execute(&store, "INSERT INTO follows SELECT id, 7 FROM subscribers WHERE address = '1'").await;
 
         let channels = store.stats().await.unwrap().channels;
         assert_eq!(channels.len(), 1);
@@ -375,8 +281,8 @@ mod tests {
         }
         let first = store.subscribers_after(0, 2).await.unwrap();
         let rest = store.subscribers_after(first[1].id, 2).await.unwrap();
-        let chats: Vec<i64> = first.iter().chain(&rest).map(|s| s.chat_id).collect();
-        assert_eq!(chats, [30, 10, 20], "subscription order, each once");
+        let chats: Vec<&str> = first.iter().chain(&rest).map(|s| s.recipient.address.as_str()).collect();
+        assert_eq!(chats, ["30", "10", "20"], "subscription order, each once");
         assert!(store.subscribers_after(rest[0].id, 2).await.unwrap().is_empty());
     }
 }

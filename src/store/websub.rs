@@ -1,20 +1,7 @@
 //! The `websub_subscriptions` table: one hub subscription per source.
 
-use sqlx::FromRow;
-
-use super::{Store, StoreResult, now_ms};
-
-/// A source's subscription at its hub.
-#[derive(Debug, Clone, FromRow)]
-pub struct WebSubSubscription {
-    pub source_id: i64,
-    pub hub: String,
-    pub topic: String,
-    pub secret: String,
-    pub state: String,
-    pub lease_until: Option<i64>,
-    pub updated_at: i64,
-}
+use super::{Store, StoreResult};
+use crate::domain::{WebSubState, WebSubSubscription, now_ms};
 
 impl Store {
     /// The subscription of a source, if one was ever requested.
@@ -31,22 +18,28 @@ impl Store {
     pub async fn websub_requested(&self, source_id: i64, hub: &str, topic: &str, secret: &str) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO websub_subscriptions (source_id, hub, topic, secret, state, updated_at)
-             VALUES (?1, ?2, ?3, ?4, 'requested', ?5)
+             VALUES (?1, ?2, ?3, ?4, ?6, ?5)
              ON CONFLICT (source_id) DO UPDATE SET hub = excluded.hub, topic = excluded.topic,
-                 secret = excluded.secret, state = 'requested', updated_at = excluded.updated_at",
+                 secret = excluded.secret, state = excluded.state, updated_at = excluded.updated_at",
         )
         .bind(source_id)
         .bind(hub)
         .bind(topic)
         .bind(secret)
         .bind(now_ms())
+        .bind(WebSubState::Requested)
         .execute(&self.pool)
         .await
         .map(|_| ())
     }
 
     /// The hub verified our intent (`lease_until` set) or denied the subscription.
-    pub async fn websub_settled(&self, source_id: i64, state: &str, lease_until: Option<i64>) -> StoreResult<()> {
+    pub async fn websub_settled(
+        &self,
+        source_id: i64,
+        state: WebSubState,
+        lease_until: Option<i64>,
+    ) -> StoreResult<()> {
         sqlx::query(
             "UPDATE websub_subscriptions SET state = ?2, lease_until = ?3, updated_at = ?4 WHERE source_id = ?1",
         )

@@ -4,13 +4,11 @@ use std::sync::Arc;
 
 use teloxide::{dispatching::UpdateHandler, prelude::*, types::User, utils::command::BotCommands};
 
-use super::{Editors, editors, membership, preferences, readers};
+use super::{Editors, editors, membership, preferences, readers, recipient};
 use crate::{
-    delivery::{DeliveryEngine, Pacer},
-    locale,
-    render::Renderer,
-    sources::Publisher,
-    store::Store,
+    delivery::Outlet,
+    domain::{ChatKind, Language},
+    services::Services,
 };
 
 /// Every command kabar understands.
@@ -49,37 +47,41 @@ pub enum Command {
 
 /// What the handlers need, injected by the dispatcher.
 pub struct BotContext {
-    pub store: Store,
-    pub pacer: Arc<Pacer>,
-    pub renderer: Arc<Renderer>,
-    pub engine: DeliveryEngine,
-    pub publisher: Publisher,
+    pub services: Services,
+    /// Telegram's transport and pacer: replies and menus are paced like every send.
+    pub outlet: Outlet,
+    /// The editors the config lists.
     pub editors: Editors,
 }
 
 impl BotContext {
     /// Whether `user` may use the editors' commands and buttons: listed in the config or added
-    /// with `kabar editors add`. Telegram's service ids never may.
+    /// with `kabar editors add`. Telegram's service ids and bots never may.
     pub async fn is_editor(&self, user: Option<&User>) -> bool {
         let Some(user) = user.filter(|user| Editors::may_be_editor(user)) else { return false };
         if self.editors.listed(user) {
             return true;
         }
-        self.store.is_editor(user.id.0 as i64).await.unwrap_or_else(|error| {
+        self.services.editors().is_added(user.id.0 as i64).await.unwrap_or_else(|error| {
             tracing::warn!(%error, "cannot read the editors table; treating the user as a reader");
             false
         })
     }
 
     /// The language for `user` before anything is stored about them.
-    pub fn language_of(&self, user: Option<&User>) -> &'static str {
-        locale::language_for(user.and_then(|u| u.language_code.as_deref()), self.store.defaults().language)
+    pub fn language_of(&self, user: Option<&User>) -> Language {
+        Language::for_app_language(user.and_then(|u| u.language_code.as_deref()), self.services.defaults().language)
     }
 
     /// The language a chat is spoken to in: its stored one, else its user's.
-    pub async fn language_in(&self, chat_id: i64, user: Option<&User>) -> anyhow::Result<&'static str> {
-        let stored = self.store.subscriber(chat_id).await?.and_then(|s| s.language);
-        Ok(stored.as_deref().and_then(locale::known_language).unwrap_or_else(|| self.language_of(user)))
+    pub async fn language_in(&self, chat: ChatId, user: Option<&User>) -> anyhow::Result<Language> {
+        let stored = self.services.readers().language_of(&recipient(chat)).await?;
+        Ok(stored.unwrap_or_else(|| self.language_of(user)))
+    }
+
+    /// Waits for the turn of a message to `chat` (a reply, a menu, an edit), ahead of every push.
+    pub async fn pace(&self, chat: ChatId, kind: ChatKind) {
+        self.outlet.admit_reply(&chat.0.to_string(), kind).await;
     }
 }
 

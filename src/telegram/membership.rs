@@ -9,19 +9,19 @@ use teloxide::{
     types::{ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMarkup, ParseMode, ReplyMarkup},
 };
 
-use super::{BotContext, chat_kind, preferences::Button, preferences::Tap, reply};
+use super::{BotContext, chat_kind, preferences::Button, preferences::Tap, recipient, reply};
 use crate::{
+    domain::{ChatKind, InactiveReason, NewSubscriber},
     locale::text,
-    render::html::escape,
-    store::{ChatKind, NewSubscriber},
+    render::telegram_html::escape,
 };
 
 pub async fn on_change(bot: Bot, update: ChatMemberUpdated, context: Arc<BotContext>) -> anyhow::Result<()> {
     let member = &update.new_chat_member;
     if member.is_banned() || member.is_left() {
-        let reason = if update.chat.is_private() { "blocked" } else { "removed" };
-        let changed = context.store.deactivate_chat(update.chat.id.0, reason).await?;
-        tracing::info!(chat_id = update.chat.id.0, reason, changed, "the bot lost access to a chat");
+        let reason = if update.chat.is_private() { InactiveReason::Blocked } else { InactiveReason::Removed };
+        let changed = context.services.readers().deactivate(&recipient(update.chat.id), reason).await?;
+        tracing::info!(chat_id = update.chat.id.0, %reason, changed, "the bot lost access to a chat");
         return Ok(());
     }
     let joined = update.old_chat_member.is_banned() || update.old_chat_member.is_left();
@@ -37,12 +37,8 @@ pub async fn on_change(bot: Bot, update: ChatMemberUpdated, context: Arc<BotCont
 /// meets the old one's `migrate_to_chat_id` error.
 pub async fn on_migration(message: Message, context: Arc<BotContext>) -> anyhow::Result<()> {
     if let Some(new_chat) = message.migrate_to_chat_id() {
-        context.store.move_chat(message.chat.id.0, new_chat.0).await?;
-        tracing::info!(
-            from = message.chat.id.0,
-            to = new_chat.0,
-            "a group became a supergroup; its subscription moved"
-        );
+        let readers = context.services.readers();
+        readers.moved(&recipient(message.chat.id), &new_chat.0.to_string(), ChatKind::Supergroup).await?;
     }
     Ok(())
 }
@@ -50,17 +46,17 @@ pub async fn on_migration(message: Message, context: Arc<BotContext>) -> anyhow:
 /// The chat as a subscriber-to-be, its language the adder's.
 fn chat_of(update: &ChatMemberUpdated) -> NewSubscriber {
     NewSubscriber {
-        chat_id: update.chat.id.0,
+        recipient: recipient(update.chat.id),
         kind: chat_kind(&update.chat),
         username: update.chat.username().map(str::to_owned),
         display_name: update.chat.title().map(str::to_owned),
-        language_code: update.from.language_code.clone(),
+        app_language: update.from.language_code.clone(),
     }
 }
 
 /// In a group, anyone can read the bot's messages: it says how an admin subscribes the group.
 async fn welcome_group(bot: &Bot, update: &ChatMemberUpdated, context: &BotContext) -> anyhow::Result<()> {
-    let subscriber = context.store.note_chat_joined(&chat_of(update), update.from.id.0 as i64).await?;
+    let subscriber = context.services.readers().note_joined(&chat_of(update), update.from.id.0 as i64).await?;
     tracing::info!(chat_id = update.chat.id.0, by = update.from.id.0, "the bot was added to a group");
     if subscriber.active {
         return Ok(());
@@ -73,7 +69,7 @@ async fn welcome_group(bot: &Bot, update: &ChatMemberUpdated, context: &BotConte
 /// Nobody can send the bot commands in a Telegram channel, so the admin who made it an admin is
 /// asked in their private chat, with buttons that act on the channel.
 async fn welcome_channel(bot: &Bot, update: &ChatMemberUpdated, context: &BotContext) -> anyhow::Result<()> {
-    let subscriber = context.store.note_chat_joined(&chat_of(update), update.from.id.0 as i64).await?;
+    let subscriber = context.services.readers().note_joined(&chat_of(update), update.from.id.0 as i64).await?;
     tracing::info!(chat_id = update.chat.id.0, by = update.from.id.0, "the bot was made admin of a channel");
     if subscriber.active {
         return Ok(());
@@ -86,7 +82,7 @@ async fn welcome_channel(bot: &Bot, update: &ChatMemberUpdated, context: &BotCon
         subscribe,
     )]]);
     let admin_chat = ChatId(update.from.id.0 as i64);
-    context.pacer.admit(admin_chat.0, false).await;
+    context.pace(admin_chat, ChatKind::Private).await;
     let sent = bot
         .send_message(admin_chat, text(language, "channel_welcome", &[("title", &title)]))
         .parse_mode(ParseMode::Html)

@@ -1,7 +1,8 @@
 //! Telegram through teloxide: the transport the delivery engine sends with, and the bot that
 //! readers and editors talk to.
 //!
-//! - [`transport`]: sends a message and classifies teloxide's typed errors into outcomes.
+//! - [`transport`]: sends, edits and deletes, and classifies teloxide's typed errors into outcomes;
+//!   [`pacing`]: Telegram's limits as pacing rules; [`ids`]: Telegram's ids that are no person.
 //! - [`commands`]: the command enum, the handler tree ([`schema`]) and its dependencies.
 //! - [`readers`]: `/start`, `/stop`, `/help`.
 //! - [`preferences`]: channels, language, schedule and keyword filters, by command and by button.
@@ -12,7 +13,9 @@
 
 pub mod commands;
 pub mod editors;
+pub mod ids;
 pub mod membership;
+pub mod pacing;
 pub mod polling;
 pub mod preferences;
 pub mod readers;
@@ -34,13 +37,13 @@ use teloxide::{
 pub use commands::{BotContext, Command, schema};
 pub use transport::TelegramTransport;
 
-use crate::{locale, store::ChatKind};
+use crate::{
+    domain::{ChatKind, Language, Recipient},
+    locale,
+    render::{Markup, TelegramHtml},
+};
 
-/// Telegram's own ids that must never count as a person: the anonymous group admin and the
-/// service account that forwards channel posts.
-const SERVICE_USER_IDS: [u64; 2] = [1_087_968_824, 777_000];
-
-/// Editors by Telegram user id.
+/// Editors listed in the config, by Telegram user id.
 #[derive(Debug, Clone, Default)]
 pub struct Editors(HashSet<u64>);
 
@@ -52,7 +55,7 @@ impl Editors {
     /// Whether `user` is a person who could be an editor: never a bot, never Telegram's anonymous
     /// admin or service account, whatever the config or the editors table say.
     pub fn may_be_editor(user: &teloxide::types::User) -> bool {
-        !SERVICE_USER_IDS.contains(&user.id.0) && !user.is_bot
+        !ids::is_service_id(user.id.0) && !user.is_bot
     }
 
     /// Whether the config lists `user` as an editor.
@@ -61,7 +64,7 @@ impl Editors {
     }
 }
 
-/// The kind of a Telegram chat, as the store records it.
+/// The kind of a Telegram chat, as kabar keeps it.
 pub fn chat_kind(chat: &teloxide::types::Chat) -> ChatKind {
     match &chat.kind {
         TgChatKind::Private(_) => ChatKind::Private,
@@ -73,6 +76,16 @@ pub fn chat_kind(chat: &teloxide::types::Chat) -> ChatKind {
     }
 }
 
+/// The recipient a Telegram chat is, by its id.
+pub fn recipient(chat: ChatId) -> Recipient {
+    Recipient::telegram(chat.0)
+}
+
+/// The Telegram chat a recipient is; None for another platform's.
+pub fn chat_id_of(recipient: &Recipient) -> Option<ChatId> {
+    (recipient.platform == crate::domain::Platform::Telegram).then(|| recipient.address.parse().ok().map(ChatId))?
+}
+
 /// Sends a reply, paced like every other send, in Telegram HTML.
 pub async fn reply(
     bot: &Bot,
@@ -81,7 +94,7 @@ pub async fn reply(
     html: String,
     markup: Option<ReplyMarkup>,
 ) -> ResponseResult<Message> {
-    context.pacer.admit(chat.id.0, chat_kind(chat).is_group()).await;
+    context.pace(chat.id, chat_kind(chat)).await;
     let request = bot.send_message(chat.id, html).parse_mode(ParseMode::Html);
     match markup {
         Some(markup) => request.reply_markup(markup).await,
@@ -98,7 +111,7 @@ pub async fn edit(
     html: String,
     markup: Option<InlineKeyboardMarkup>,
 ) -> ResponseResult<()> {
-    context.pacer.admit(message.chat.id.0, chat_kind(&message.chat).is_group()).await;
+    context.pace(message.chat.id, chat_kind(&message.chat)).await;
     let request = bot.edit_message_text(message.chat.id, message.id, html).parse_mode(ParseMode::Html);
     let sent = match markup {
         Some(markup) => request.reply_markup(markup).await,
@@ -124,13 +137,13 @@ const READER_MENU: [(&str, &str); 8] = [
 
 /// Registers the command menu in every language kabar speaks; `default_language`'s menu is
 /// also the one for every other language.
-pub async fn register_commands(bot: &Bot, default_language: &'static str) -> ResponseResult<()> {
-    let menu = |language: &str| -> Vec<BotCommand> {
+pub async fn register_commands(bot: &Bot, default_language: Language) -> ResponseResult<()> {
+    let menu = |language: Language| -> Vec<BotCommand> {
         READER_MENU.into_iter().map(|(name, key)| BotCommand::new(name, locale::text(language, key, &[]))).collect()
     };
     bot.set_my_commands(menu(default_language)).scope(BotCommandScope::Default).await?;
-    for language in crate::render::LANGUAGES {
-        bot.set_my_commands(menu(language)).scope(BotCommandScope::Default).language_code(language).await?;
+    for &language in Language::ALL {
+        bot.set_my_commands(menu(language)).scope(BotCommandScope::Default).language_code(language.as_str()).await?;
     }
     debug_assert!(READER_MENU.iter().all(|(name, _)| Command::descriptions().to_string().contains(name)));
     Ok(())
@@ -138,7 +151,7 @@ pub async fn register_commands(bot: &Bot, default_language: &'static str) -> Res
 
 /// A locale text for a callback answer, which Telegram shows as plain text.
 pub fn strip_markup(html: &str) -> String {
-    crate::text::decode_entities(html)
+    TelegramHtml.plain_text(html)
 }
 
 /// Whether the sender of `message` may subscribe its chat or change its settings: anyone in a
@@ -151,7 +164,7 @@ pub async fn may_manage(bot: &Bot, message: &Message) -> ResponseResult<bool> {
         return Ok(true);
     }
     let Some(user) = &message.from else { return Ok(false) };
-    if SERVICE_USER_IDS.contains(&user.id.0) {
+    if ids::is_service_id(user.id.0) {
         return Ok(false);
     }
     Ok(bot.get_chat_member(message.chat.id, user.id).await?.is_privileged())

@@ -10,15 +10,14 @@ use std::{
 };
 
 use teloxide::{dispatching::Dispatcher, error_handlers::LoggingErrorHandler, prelude::*, update_listeners::Polling};
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 use super::{BotContext, register_commands, schema};
-use crate::shutdown::stopped;
 
 /// How long the bot waits before trying the Bot API again.
 const RETRY: Duration = Duration::from_secs(5);
 
-/// Runs the bot until `stop` turns true; `running` says whether it is listening right now.
+/// Runs the bot until `stop` is cancelled; `running` says whether it is listening right now.
 /// A Bot API that is down at start, or a dispatcher that fails later (its own getMe answered by
 /// a proxy's 502 page, say), is tried again every few seconds: the bot never stays down.
 pub async fn run(
@@ -26,26 +25,26 @@ pub async fn run(
     context: Arc<BotContext>,
     poll_timeout_secs: u32,
     running: Arc<AtomicBool>,
-    mut stop: watch::Receiver<bool>,
+    stop: CancellationToken,
 ) {
-    while !*stop.borrow() {
-        if reach_bot_api(&bot, &mut stop).await {
-            if let Err(error) = register_commands(&bot, context.store.defaults().language).await {
+    while !stop.is_cancelled() {
+        if reach_bot_api(&bot, &stop).await {
+            if let Err(error) = register_commands(&bot, context.services.defaults().language).await {
                 tracing::warn!(%error, "cannot register the command menu");
             }
-            if dispatch_until_stopped(&bot, &context, poll_timeout_secs, &running, &mut stop).await {
+            if dispatch_until_stopped(&bot, &context, poll_timeout_secs, &running, &stop).await {
                 return;
             }
         }
         tokio::select! {
             () = tokio::time::sleep(RETRY) => {}
-            () = stopped(&mut stop) => return,
+            () = stop.cancelled() => return,
         }
     }
 }
 
 /// Whether getMe answered; false when it failed or kabar is stopping.
-async fn reach_bot_api(bot: &Bot, stop: &mut watch::Receiver<bool>) -> bool {
+async fn reach_bot_api(bot: &Bot, stop: &CancellationToken) -> bool {
     tokio::select! {
         me = bot.get_me() => match me {
             Ok(me) => {
@@ -57,7 +56,7 @@ async fn reach_bot_api(bot: &Bot, stop: &mut watch::Receiver<bool>) -> bool {
                 false
             }
         },
-        () = stopped(stop) => false,
+        () = stop.cancelled() => false,
     }
 }
 
@@ -67,7 +66,7 @@ async fn dispatch_until_stopped(
     context: &Arc<BotContext>,
     poll_timeout_secs: u32,
     running: &AtomicBool,
-    stop: &mut watch::Receiver<bool>,
+    stop: &CancellationToken,
 ) -> bool {
     let listener = Polling::builder(bot.clone())
         .timeout(Duration::from_secs(u64::from(poll_timeout_secs)))
@@ -85,11 +84,11 @@ async fn dispatch_until_stopped(
     running.store(true, Ordering::Relaxed);
     let finished = tokio::select! {
         result = &mut dispatching => Some(result),
-        () = stopped(stop) => None,
+        () = stop.cancelled() => None,
     };
     running.store(false, Ordering::Relaxed);
     match finished {
-        Some(Ok(())) => *stop.borrow(),
+        Some(Ok(())) => stop.is_cancelled(),
         Some(Err(error)) => {
             tracing::error!(%error, retry_in = ?RETRY, "the bot stopped; starting it again");
             false

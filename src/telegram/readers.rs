@@ -5,43 +5,41 @@ use std::sync::Arc;
 
 use teloxide::{prelude::*, types::ReplyMarkup};
 
-use super::{BotContext, chat_kind, may_manage, reply};
+use super::{BotContext, chat_kind, may_manage, recipient, reply};
 use crate::{
+    domain::{NewSubscriber, SubscribeOutcome},
     locale,
-    store::{NewSubscriber, SubscribeOutcome},
 };
 
 pub async fn start(bot: &Bot, message: &Message, context: &BotContext) -> anyhow::Result<()> {
-    let user_language = context.language_in(message.chat.id.0, message.from.as_ref()).await?;
+    let user_language = context.language_in(message.chat.id, message.from.as_ref()).await?;
     if !may_manage(bot, message).await? {
         reply(bot, context, &message.chat, locale::text(user_language, "only_admins", &[]), None).await?;
         return Ok(());
     }
     let subscriber = NewSubscriber {
-        chat_id: message.chat.id.0,
+        recipient: recipient(message.chat.id),
         kind: chat_kind(&message.chat),
         username: message.chat.username().map(str::to_owned),
         display_name: message.chat.title().map(str::to_owned).or_else(|| message.from.as_ref().map(|u| u.full_name())),
         // A group's language is its admin's until the admins pick one with /lang.
-        language_code: message.from.as_ref().and_then(|u| u.language_code.clone()),
+        app_language: message.from.as_ref().and_then(|u| u.language_code.clone()),
     };
-    let outcome = context.store.subscribe(&subscriber).await?;
+    let readers = context.services.readers();
+    let outcome = readers.subscribe(&subscriber).await?;
     let key = match outcome {
         SubscribeOutcome::Subscribed => "subscribed",
         SubscribeOutcome::Resubscribed => "resubscribed",
         SubscribeOutcome::AlreadySubscribed => "already_subscribed",
     };
-    tracing::info!(chat_id = subscriber.chat_id, outcome = key, "reader /start");
-    let language = context.language_in(message.chat.id.0, message.from.as_ref()).await?;
+    let language = context.language_in(message.chat.id, message.from.as_ref()).await?;
     let mut text = locale::text(language, key, &[]);
     let mut keyboard = None;
     if outcome == SubscribeOutcome::Subscribed
-        && let Some(stored) = context.store.subscriber(subscriber.chat_id).await?
+        && let Some(stored) = readers.subscriber(&subscriber.recipient).await?
     {
-        let channels = context.store.channels().await?;
-        let followed = context.store.followed_channels(stored.id).await?.into_iter().collect();
-        if let (menu, Some(buttons)) = super::preferences::menus::channel_menu(&stored, &channels, &followed, language)
-        {
+        let choices = readers.channel_choices(&stored).await?;
+        if let (menu, Some(buttons)) = super::preferences::menus::channel_menu(&stored, &choices, language) {
             text = format!("{text}\n\n{menu}");
             keyboard = Some(ReplyMarkup::InlineKeyboard(buttons));
         }
@@ -51,20 +49,19 @@ pub async fn start(bot: &Bot, message: &Message, context: &BotContext) -> anyhow
 }
 
 pub async fn stop(bot: &Bot, message: &Message, context: &BotContext) -> anyhow::Result<()> {
-    let language = context.language_in(message.chat.id.0, message.from.as_ref()).await?;
+    let language = context.language_in(message.chat.id, message.from.as_ref()).await?;
     if !may_manage(bot, message).await? {
         reply(bot, context, &message.chat, locale::text(language, "only_admins", &[]), None).await?;
         return Ok(());
     }
-    let was_active = context.store.deactivate_chat(message.chat.id.0, "stopped").await?;
-    tracing::info!(chat_id = message.chat.id.0, was_active, "reader /stop");
+    let was_active = context.services.readers().unsubscribe(&recipient(message.chat.id)).await?;
     let key = if was_active { "unsubscribed" } else { "not_subscribed" };
     reply(bot, context, &message.chat, locale::text(language, key, &[]), None).await?;
     Ok(())
 }
 
 pub async fn help(bot: &Bot, message: &Message, context: &BotContext) -> anyhow::Result<()> {
-    let language = context.language_in(message.chat.id.0, message.from.as_ref()).await?;
+    let language = context.language_in(message.chat.id, message.from.as_ref()).await?;
     let mut text = locale::text(language, "help", &[]);
     if context.is_editor(message.from.as_ref()).await {
         text.push_str(&locale::text(language, "editor_help", &[]));

@@ -1,4 +1,8 @@
-//! The Telegram transport: one `sendMessage` (or `sendPhoto`) per delivery, its errors matched by type.
+//! The Telegram transport: one `sendMessage` (or `sendPhoto`) per delivery, `editMessageText` for
+//! corrections and `deleteMessage` for recalls, teloxide's typed errors matched into outcomes.
+//! Addresses are chat ids and message ids are Telegram's, as text at the boundary.
+
+use std::time::Duration;
 
 use teloxide::{
     ApiError, RequestError,
@@ -6,7 +10,14 @@ use teloxide::{
     types::{InputFile, LinkPreviewOptions, MessageId, ParseMode},
 };
 
-use crate::delivery::{OutgoingMessage, Photo, SendFailure, Transport, transport::SendFuture};
+use super::pacing;
+use crate::{
+    delivery::{OutgoingMessage, PaceClass, Photo, SendFailure, Transport, transport::TransportFuture},
+    domain::{ChatKind, InactiveReason, Platform, Recipient},
+};
+
+/// Telegram lets a bot delete its messages for this long.
+const DELETABLE_FOR: Duration = Duration::from_secs(48 * 3600);
 
 /// Sends deliveries through a teloxide [`Bot`].
 #[derive(Clone, Debug)]
@@ -15,30 +26,58 @@ pub struct TelegramTransport {
 }
 
 impl Transport for TelegramTransport {
-    fn send<'a>(&'a self, chat_id: i64, message: &'a OutgoingMessage) -> SendFuture<'a> {
-        match &message.photo {
-            Some(photo) => Box::pin(self.send_photo(chat_id, photo, message.silent)),
-            None => Box::pin(self.send_text(chat_id, message)),
-        }
+    fn platform(&self) -> Platform {
+        Platform::Telegram
     }
 
-    fn edit<'a>(&'a self, chat_id: i64, message_id: i64, message: &'a OutgoingMessage) -> SendFuture<'a> {
+    fn pace_class(&self, kind: ChatKind) -> Option<PaceClass> {
+        pacing::class_of(kind)
+    }
+
+    fn send<'a>(&'a self, to: &'a Recipient, message: &'a OutgoingMessage) -> TransportFuture<'a, String> {
         Box::pin(async move {
-            let id = MessageId(message_id as i32);
+            let chat = chat_id(to)?;
+            let sent = match &message.photo {
+                Some(photo) => self.send_photo(chat, photo, message.silent).await?,
+                None => self.send_text(chat, message).await?,
+            };
+            Ok(sent.0.to_string())
+        })
+    }
+
+    fn edit<'a>(
+        &'a self,
+        to: &'a Recipient,
+        message_id: &'a str,
+        message: &'a OutgoingMessage,
+    ) -> TransportFuture<'a, ()> {
+        Box::pin(async move {
+            let (chat, id) = (chat_id(to)?, telegram_message_id(message_id)?);
             // A story with a photo may have gone as text (the photo was refused): its caption
             // is edited first, and its text when there is no caption to edit.
             if let Some(photo) = &message.photo {
-                let caption = self.bot.edit_message_caption(ChatId(chat_id), id).caption(&photo.caption_html);
+                let caption = self.bot.edit_message_caption(chat, id).caption(&photo.caption);
                 if caption.parse_mode(ParseMode::Html).await.is_ok() {
-                    return Ok(message_id);
+                    return Ok(());
                 }
             }
-            let text = self.bot.edit_message_text(ChatId(chat_id), id, &message.html).parse_mode(ParseMode::Html);
+            let text = self.bot.edit_message_text(chat, id, &message.text).parse_mode(ParseMode::Html);
             match text.await {
-                Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(message_id),
+                Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
                 Err(error) => Err(classify(error)),
             }
         })
+    }
+
+    fn delete<'a>(&'a self, to: &'a Recipient, message_id: &'a str) -> TransportFuture<'a, ()> {
+        Box::pin(async move {
+            let (chat, id) = (chat_id(to)?, telegram_message_id(message_id)?);
+            self.bot.delete_message(chat, id).await.map(|_| ()).map_err(classify)
+        })
+    }
+
+    fn deletable_for(&self) -> Option<Duration> {
+        Some(DELETABLE_FOR)
     }
 }
 
@@ -47,19 +86,20 @@ impl TelegramTransport {
         TelegramTransport { bot }
     }
 
-    async fn send_photo(&self, chat_id: i64, photo: &Photo, silent: bool) -> Result<i64, SendFailure> {
-        let url = url::Url::parse(&photo.url).map_err(|e| SendFailure::Rejected(format!("photo URL: {e}")))?;
+    async fn send_photo(&self, chat: ChatId, photo: &Photo, silent: bool) -> Result<MessageId, SendFailure> {
+        let url = url::Url::parse(&photo.url)
+            .map_err(|e| SendFailure::PhotoRefused { reason: format!("photo URL: {e}"), bad_photo: true })?;
         let request = self
             .bot
-            .send_photo(ChatId(chat_id), InputFile::url(url))
-            .caption(&photo.caption_html)
+            .send_photo(chat, InputFile::url(url))
+            .caption(&photo.caption)
             .parse_mode(ParseMode::Html)
             .disable_notification(silent);
-        request.await.map(|sent| i64::from(sent.id.0)).map_err(classify_photo_failure)
+        request.await.map(|sent| sent.id).map_err(classify_photo_failure)
     }
 
-    async fn send_text(&self, chat_id: i64, message: &OutgoingMessage) -> Result<i64, SendFailure> {
-        let mut request = self.bot.send_message(ChatId(chat_id), &message.html).parse_mode(ParseMode::Html);
+    async fn send_text(&self, chat: ChatId, message: &OutgoingMessage) -> Result<MessageId, SendFailure> {
+        let mut request = self.bot.send_message(chat, &message.text).parse_mode(ParseMode::Html);
         if let Some(url) = &message.link_preview_url {
             request = request.link_preview_options(LinkPreviewOptions {
                 is_disabled: false,
@@ -69,15 +109,33 @@ impl TelegramTransport {
                 show_above_text: false,
             });
         }
-        request.disable_notification(message.silent).await.map(|sent| i64::from(sent.id.0)).map_err(classify)
+        request.disable_notification(message.silent).await.map(|sent| sent.id).map_err(classify)
     }
+}
+
+/// The Telegram chat a recipient's address names.
+fn chat_id(recipient: &Recipient) -> Result<ChatId, SendFailure> {
+    recipient
+        .address
+        .parse()
+        .map(ChatId)
+        .map_err(|_| SendFailure::Rejected(format!("{recipient} is not a Telegram chat id")))
+}
+
+fn telegram_message_id(message_id: &str) -> Result<MessageId, SendFailure> {
+    message_id
+        .parse()
+        .map(MessageId)
+        .map_err(|_| SendFailure::Rejected(format!("{message_id} is not a Telegram message id")))
 }
 
 /// What a teloxide error means for a delivery.
 pub fn classify(error: RequestError) -> SendFailure {
     match error {
         RequestError::RetryAfter(wait) => SendFailure::RetryAfter(wait.duration()),
-        RequestError::MigrateToChatId(chat) => SendFailure::ChatMoved(chat.0),
+        RequestError::MigrateToChatId(chat) => {
+            SendFailure::Moved { new_address: chat.0.to_string(), kind: ChatKind::Supergroup }
+        }
         RequestError::Api(api) => classify_api(api),
         RequestError::Network(error) => SendFailure::Temporary(format!("network: {error}")),
         // A proxy in front of the Bot API answers 502 with an HTML page: passing, not final.
@@ -112,15 +170,16 @@ fn classify_photo_failure(error: RequestError) -> SendFailure {
 }
 
 fn classify_api(error: ApiError) -> SendFailure {
+    let gone = |reason| SendFailure::ChatGone(reason);
     match error {
-        ApiError::BotBlocked => SendFailure::ChatGone("blocked".into()),
-        ApiError::UserDeactivated => SendFailure::ChatGone("deactivated".into()),
+        ApiError::BotBlocked => gone(InactiveReason::Blocked),
+        ApiError::UserDeactivated => gone(InactiveReason::Deactivated),
         ApiError::BotKicked | ApiError::BotKickedFromSupergroup | ApiError::BotKickedFromChannel => {
-            SendFailure::ChatGone("kicked".into())
+            gone(InactiveReason::Kicked)
         }
-        ApiError::ChatNotFound => SendFailure::ChatGone("chat not found".into()),
-        ApiError::GroupDeactivated => SendFailure::ChatGone("group deactivated".into()),
-        ApiError::CantInitiateConversation => SendFailure::ChatGone("never started the bot".into()),
+        ApiError::ChatNotFound => gone(InactiveReason::ChatNotFound),
+        ApiError::GroupDeactivated => gone(InactiveReason::GroupDeactivated),
+        ApiError::CantInitiateConversation => gone(InactiveReason::NeverStarted),
         // teloxide drops the HTTP status, so an unrecognised description may be a 5xx: retry it,
         // within the attempt limit, rather than lose a message to a server hiccup.
         ApiError::Unknown(description) => SendFailure::Temporary(description),
@@ -141,12 +200,13 @@ mod tests {
 
     #[test]
     fn a_blocked_reader_is_gone() {
-        assert_eq!(classify(RequestError::Api(ApiError::BotBlocked)), SendFailure::ChatGone("blocked".into()));
+        assert_eq!(classify(RequestError::Api(ApiError::BotBlocked)), SendFailure::ChatGone(InactiveReason::Blocked));
     }
 
     #[test]
     fn a_migrated_group_moves() {
-        assert_eq!(classify(RequestError::MigrateToChatId(ChatId(-1_000_042))), SendFailure::ChatMoved(-1_000_042));
+        let moved = SendFailure::Moved { new_address: "-1000042".into(), kind: ChatKind::Supergroup };
+        assert_eq!(classify(RequestError::MigrateToChatId(ChatId(-1_000_042))), moved);
     }
 
     #[test]
@@ -164,7 +224,14 @@ mod tests {
         let not_found = classify_photo_failure(RequestError::Api(ApiError::Unknown("Not Found".into())));
         assert!(matches!(not_found, SendFailure::PhotoRefused { bad_photo: false, .. }));
         let blocked = classify_photo_failure(RequestError::Api(ApiError::BotBlocked));
-        assert_eq!(blocked, SendFailure::ChatGone("blocked".into()));
+        assert_eq!(blocked, SendFailure::ChatGone(InactiveReason::Blocked));
+    }
+
+    #[test]
+    fn an_address_that_is_no_telegram_chat_id_is_refused_before_any_request() {
+        let failure = chat_id(&Recipient::new(Platform::Telegram, "+62 812")).unwrap_err();
+        assert!(matches!(failure, SendFailure::Rejected(_)));
+        assert_eq!(chat_id(&Recipient::telegram(-100)).unwrap(), ChatId(-100));
     }
 
     #[test]

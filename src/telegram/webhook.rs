@@ -13,10 +13,11 @@ use std::{
 };
 
 use teloxide::{dptree, prelude::*, types::Me};
-use tokio::sync::{Notify, watch};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
 
 use super::{BotContext, register_commands, schema};
-use crate::shutdown::stopped;
+use crate::domain::Language;
 
 /// How long the bot waits before trying the Bot API again.
 const RETRY: Duration = Duration::from_secs(5);
@@ -32,20 +33,20 @@ pub struct WebhookInbox {
     pub arrived: Notify,
 }
 
-/// Registers the webhook with Telegram, then handles stored updates until `stop` turns true.
+/// Registers the webhook with Telegram, then handles stored updates until `stop` is cancelled.
 pub async fn run(
     bot: Bot,
     context: Arc<BotContext>,
     url: url::Url,
     inbox: Arc<WebhookInbox>,
     running: Arc<AtomicBool>,
-    mut stop: watch::Receiver<bool>,
+    stop: CancellationToken,
 ) {
-    while !*stop.borrow() {
-        match register(&bot, &url, &inbox, context.store.defaults().language).await {
+    while !stop.is_cancelled() {
+        match register(&bot, &url, &inbox, context.services.defaults().language).await {
             Ok(me) => {
                 running.store(true, Ordering::Relaxed);
-                handle_until_stopped(&bot, &context, &me, &inbox, &mut stop).await;
+                handle_until_stopped(&bot, &context, &me, &inbox, &stop).await;
                 running.store(false, Ordering::Relaxed);
                 return;
             }
@@ -53,13 +54,13 @@ pub async fn run(
         }
         tokio::select! {
             () = tokio::time::sleep(RETRY) => {}
-            () = stopped(&mut stop) => return,
+            () = stop.cancelled() => return,
         }
     }
 }
 
 /// Reaches the Bot API, registers the command menu and the webhook with its secret.
-async fn register(bot: &Bot, url: &url::Url, inbox: &WebhookInbox, language: &'static str) -> anyhow::Result<Me> {
+async fn register(bot: &Bot, url: &url::Url, inbox: &WebhookInbox, language: Language) -> anyhow::Result<Me> {
     let me = bot.get_me().await?;
     if let Err(error) = register_commands(bot, language).await {
         tracing::warn!(%error, "cannot register the command menu");
@@ -74,11 +75,11 @@ async fn handle_until_stopped(
     context: &Arc<BotContext>,
     me: &Me,
     inbox: &WebhookInbox,
-    stop: &mut watch::Receiver<bool>,
+    stop: &CancellationToken,
 ) {
     let handler = schema();
-    while !*stop.borrow() {
-        let waiting = match context.store.waiting_updates(BATCH).await {
+    while !stop.is_cancelled() {
+        let waiting = match context.services.inbox().waiting(BATCH).await {
             Ok(waiting) => waiting,
             Err(error) => {
                 tracing::error!(%error, "cannot read stored updates; trying again");
@@ -87,7 +88,7 @@ async fn handle_until_stopped(
         };
         for (update_id, body) in &waiting {
             handle(&handler, bot, context, me, *update_id, body).await;
-            if let Err(error) = context.store.forget_update(*update_id).await {
+            if let Err(error) = context.services.inbox().handled(*update_id).await {
                 tracing::error!(update_id, %error, "cannot forget a handled update; it may be handled again");
             }
         }
@@ -95,7 +96,7 @@ async fn handle_until_stopped(
             tokio::select! {
                 () = inbox.arrived.notified() => {}
                 () = tokio::time::sleep(Duration::from_secs(1)) => {}
-                () = stopped(stop) => {}
+                () = stop.cancelled() => {}
             }
         }
     }

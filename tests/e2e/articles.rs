@@ -92,7 +92,7 @@ async fn one_story_syndicated_by_two_sites_is_pushed_once() {
         name: "kedua".into(),
         url: second_site.feed_url().parse().unwrap(),
         poll_interval_secs: 3600,
-        kind: kabar::config::SourceKind::Feed,
+        kind: kabar::domain::SourceKind::Feed,
         corrections: false,
     };
     app.store.add_source(&second).await.unwrap();

@@ -9,8 +9,14 @@ use std::path::{Path, PathBuf};
 use kabar::article::summary::{sentences, strip_dateline};
 use kabar::article::{Summarizer, paragraphs_from_html, paragraphs_from_text};
 use kabar::config::SummarySettings;
-use kabar::render::{ArticleView, LANGUAGES, Renderer, TEXT_LIMIT, html::visible_len};
 use kabar::sources::parse::{FeedItem, html_to_text, parse_feed_document};
+use kabar::{
+    domain::{Language, Platform},
+    render::{
+        ArticleView, Renderer, Room,
+        telegram_html::{TEXT_LIMIT, visible_len},
+    },
+};
 
 /// Fewer feeds than this and the corpus has lost its point.
 const MIN_FEEDS: usize = 30;
@@ -125,13 +131,13 @@ impl Pipeline {
             lead.text
         });
         let view = ArticleView { title: &item.title, summary: summary.as_deref(), url: item.link.as_deref() };
-        for language in LANGUAGES {
-            self.check_message(&format!("{at}, in {language:?}"), language, &view, findings);
+        for &language in Language::ALL {
+            self.check_message(&format!("{at}, in {language}"), language, &view, findings);
         }
     }
 
-    fn check_message(&self, at: &str, language: &str, view: &ArticleView<'_>, findings: &mut Findings) {
-        match guarded(|| self.renderer.article(language, view, TEXT_LIMIT)) {
+    fn check_message(&self, at: &str, language: Language, view: &ArticleView<'_>, findings: &mut Findings) {
+        match guarded(|| self.renderer.article(Platform::Telegram, language, view, Room::Text)) {
             Err(panic) => findings.panics.push(format!("{at}: renderer: {panic}")),
             Ok(Err(error)) => findings.violations.push(format!("{at}: render error: {error}")),
             Ok(Ok(message)) => {

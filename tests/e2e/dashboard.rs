@@ -8,6 +8,7 @@ use std::{
     time::Duration,
 };
 
+use kabar::domain::Recipient;
 use reqwest::{Method, StatusCode, redirect::Policy};
 use serde_json::{Value, json};
 
@@ -130,10 +131,10 @@ async fn the_page_counts_subscribers_and_each_channels_followers() {
     let app = spawn_app_with_two_channels().await;
     app.subscribe_quietly(570..573).await;
     let politik = app.store.channels().await.unwrap().into_iter().find(|c| c.slug == "politik").unwrap();
-    let only_politik = app.store.subscriber(571).await.unwrap().unwrap().id;
+    let only_politik = app.store.subscriber(&Recipient::telegram(571)).await.unwrap().unwrap().id;
     app.store.follow_all(only_politik, false).await.unwrap();
     app.store.toggle_follow(only_politik, politik.id).await.unwrap();
-    sqlx::query("UPDATE subscribers SET active = 0, inactive_reason = 'blocked' WHERE chat_id = 572")
+    sqlx::query("UPDATE subscribers SET active = 0, inactive_reason = 'blocked' WHERE address = '572'")
         .execute(app.store.pool())
         .await
         .unwrap();
@@ -238,7 +239,7 @@ async fn a_push_in_progress_can_be_cancelled_from_the_page() {
     let answer = operator.post(&cancel, &[("csrf", csrf.as_str())]).await;
     assert_eq!(answer.status(), StatusCode::SEE_OTHER);
     let progress = app.progress(id).await;
-    assert_eq!(progress.status, kabar::store::BroadcastStatus::Cancelled);
+    assert_eq!(progress.status, kabar::domain::BroadcastStatus::Cancelled);
     assert!(progress.cancelled > 0, "{progress:?}");
     assert!(!operator.page().await.contains(&cancel), "a cancelled push has no Cancel button");
     let stopped = operator.get(&format!("/dashboard/broadcasts/{id}")).await.text().await.unwrap();

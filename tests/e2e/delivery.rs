@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use kabar::domain::Recipient;
 use reqwest::Method;
 use serde_json::json;
 use tg_sandbox::NewGroup;
@@ -16,13 +17,13 @@ async fn a_reader_who_blocked_the_bot_is_marked_inactive_and_not_tried_again() {
     app.sandbox.block_bot(502).unwrap();
     // The sandbox tells the bot at once; once it has listened, make it forget, as when the
     // update is lost, so that only the 403 can tell.
-    app.wait_until(|| async { !app.store.is_active_subscriber(502).await.unwrap() }).await;
-    app.store.subscribe(&kabar::store::NewSubscriber::private(502)).await.unwrap();
+    app.wait_until(|| async { !app.store.is_active_subscriber(&Recipient::telegram(502)).await.unwrap() }).await;
+    app.store.subscribe(&kabar::domain::NewSubscriber::private(Recipient::telegram(502))).await.unwrap();
     let (_, first) = app.api(Method::POST, "/api/broadcasts", Some(json!({"text": "Satu"}))).await;
     app.settle().await;
     let progress = app.progress(first["id"].as_i64().unwrap()).await;
     assert_eq!((progress.sent, progress.failed), (1, 1));
-    assert!(!app.store.is_active_subscriber(502).await.unwrap());
+    assert!(!app.store.is_active_subscriber(&Recipient::telegram(502)).await.unwrap());
     let metrics = app.http.get(format!("{}/metrics", app.api)).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("kabar_delivery_failures_total{reason=\"blocked\"} 1"), "{metrics}");
     assert!(metrics.contains("kabar_send_rate "), "the send rate is exported");
@@ -43,7 +44,7 @@ async fn a_group_that_became_a_supergroup_is_moved_and_receives_the_message_ther
     assert_eq!(answer["recipients"], 1);
     let message = app.message_number(-100_511, 1).await;
     assert!(message.plain_text.unwrap().contains("Untuk grup"));
-    assert!(app.store.is_active_subscriber(-100_511).await.unwrap());
+    assert!(app.store.is_active_subscriber(&Recipient::telegram(-100_511)).await.unwrap());
 }
 
 #[tokio::test]

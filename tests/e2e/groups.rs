@@ -2,6 +2,7 @@
 //! every tap; a reader who blocks the bot is let go at once and welcomed back with their
 //! settings; readers are answered while a large push is going out.
 
+use kabar::domain::Recipient;
 use reqwest::Method;
 use serde_json::json;
 use tg_sandbox::{NewGroup, NewUser};
@@ -20,11 +21,11 @@ async fn only_a_groups_admins_can_subscribe_it_and_change_its_channels() {
     app.sandbox.user_sends_text(-1_000_901, 902, "/start").unwrap();
     let refused = app.message_number(-1_000_901, 2).await.plain_text.unwrap();
     assert!(refused.contains("Hanya admin"), "the group speaks its adder's language: {refused}");
-    assert!(!app.store.is_active_subscriber(-1_000_901).await.unwrap());
+    assert!(!app.store.is_active_subscriber(&Recipient::telegram(-1_000_901)).await.unwrap());
 
     app.sandbox.user_sends_text(-1_000_901, 901, "/start").unwrap();
     let menu = app.message_number(-1_000_901, 3).await;
-    assert!(app.store.is_active_subscriber(-1_000_901).await.unwrap());
+    assert!(app.store.is_active_subscriber(&Recipient::telegram(-1_000_901)).await.unwrap());
     let answer = app.tap(-1_000_901, 902, menu.message_id, "Politik").await;
     assert!(answer.unwrap().contains("Only this chat's admins"), "a member's tap is refused, in their language");
     let unchanged = app.sandbox.message(-1_000_901, menu.message_id).unwrap();
@@ -37,7 +38,10 @@ async fn only_a_groups_admins_can_subscribe_it_and_change_its_channels() {
     .await;
     app.sandbox.user_sends_text(-1_000_901, 902, "/stop").unwrap();
     app.message_number(-1_000_901, 4).await;
-    assert!(app.store.is_active_subscriber(-1_000_901).await.unwrap(), "a member cannot unsubscribe the group");
+    assert!(
+        app.store.is_active_subscriber(&Recipient::telegram(-1_000_901)).await.unwrap(),
+        "a member cannot unsubscribe the group"
+    );
 }
 
 #[tokio::test]
@@ -47,14 +51,14 @@ async fn a_telegram_channel_is_set_up_by_the_admin_who_made_the_bot_its_admin() 
     app.sandbox.add_group(NewGroup::channel(-1_000_911, "Kabar <Kota>").owner(911).bot_admin()).unwrap();
     let asked = app.message_number(911, 1).await;
     assert!(asked.plain_text.clone().unwrap().contains("Kabar <Kota>"), "the admin is asked in private");
-    assert!(!app.store.is_active_subscriber(-1_000_911).await.unwrap());
+    assert!(!app.store.is_active_subscriber(&Recipient::telegram(-1_000_911)).await.unwrap());
 
     app.tap(911, 911, asked.message_id, "Kirim berita").await;
     let set_up = app
         .message_when(911, asked.message_id, |m| m["text"].as_str().unwrap_or_default().contains("sudah berlangganan"))
         .await;
     assert!(button_labels(&set_up["reply_markup"]).contains(&"✅ Politik".to_owned()), "then its channels");
-    assert!(app.store.is_active_subscriber(-1_000_911).await.unwrap());
+    assert!(app.store.is_active_subscriber(&Recipient::telegram(-1_000_911)).await.unwrap());
     app.api(Method::POST, "/api/broadcasts", Some(json!({"text": "Siaran untuk kanal"}))).await;
     let posted = app.message_number(-1_000_911, 1).await;
     assert!(posted.plain_text.unwrap().contains("Siaran untuk kanal"));
@@ -66,7 +70,7 @@ async fn a_reader_who_blocks_the_bot_is_let_go_at_once_and_comes_back_with_their
     app.reader_starts(921, "Budi", "id").await;
     app.reader_sends(921, "/digest daily 6").await;
     app.sandbox.block_bot(921).unwrap();
-    app.wait_until(|| async { !app.store.is_active_subscriber(921).await.unwrap() }).await;
+    app.wait_until(|| async { !app.store.is_active_subscriber(&Recipient::telegram(921)).await.unwrap() }).await;
     let (_, push) = app.api(Method::POST, "/api/broadcasts", Some(json!({"text": "Tanpa Budi"}))).await;
     assert_eq!(push["recipients"], 0, "an inactive reader is not queued");
 

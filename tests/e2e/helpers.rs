@@ -4,9 +4,10 @@ use std::time::Duration;
 
 use kabar::{
     app::Application,
-    config::{Settings, SourceKind, SourceSettings},
+    config::{Settings, SourceSettings},
     demo::{news_site::NewsSite, sandbox_settings},
-    store::{BroadcastProgress, NewSubscriber, Store},
+    domain::{BroadcastProgress, NewSubscriber, Recipient, SourceKind},
+    store::Store,
 };
 use serde_json::Value;
 use tempfile::TempDir;
@@ -253,7 +254,7 @@ pub fn button_labels(markup: &Value) -> Vec<String> {
 pub async fn subscribe_quietly(sandbox: &Sandbox, store: &Store, ids: impl IntoIterator<Item = i64>) {
     for id in ids {
         sandbox.add_user(NewUser::new(id, "Pembaca"));
-        store.subscribe(&NewSubscriber::private(id)).await.expect("the reader subscribes");
+        store.subscribe(&NewSubscriber::private(Recipient::telegram(id))).await.expect("the reader subscribes");
     }
 }
 

@@ -10,7 +10,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
     routing::get,
 };
-use kabar::config::{SourceKind, SourceSettings};
+use kabar::{config::SourceSettings, domain::SourceKind};
 
 use crate::helpers::{TestApp, spawn_app};
 

@@ -14,6 +14,7 @@ mod groups;
 mod helpers;
 mod hostile;
 mod idempotency;
+mod legacy;
 mod outcomes;
 mod preferences;
 mod readers;

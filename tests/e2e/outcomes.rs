@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use kabar::store::{BroadcastKind, NewBroadcast};
+use kabar::domain::{BroadcastKind, NewBroadcast};
 use reqwest::Method;
 use serde_json::json;
 use tg_sandbox::{Fault, NewGroup, NewUser};

@@ -1,5 +1,7 @@
 //! Readers subscribe, unsubscribe and ask for help in their own language.
 
+use kabar::domain::Recipient;
+
 use crate::helpers::spawn_app;
 
 #[tokio::test]
@@ -7,7 +9,7 @@ async fn start_subscribes_the_reader_and_says_so() {
     let app = spawn_app().await;
     let reply = app.reader_starts(101, "Budi", "id").await;
     assert!(reply.plain_text.unwrap().contains("berlangganan"));
-    assert!(app.store.is_active_subscriber(101).await.unwrap());
+    assert!(app.store.is_active_subscriber(&Recipient::telegram(101)).await.unwrap());
 }
 
 #[tokio::test]
@@ -23,10 +25,10 @@ async fn stop_unsubscribes_and_says_so_and_start_brings_the_reader_back() {
     app.reader_starts(103, "Alex", "en").await;
     let reply = app.reader_sends(103, "/stop").await;
     assert!(reply.plain_text.unwrap().contains("unsubscribed"));
-    assert!(!app.store.is_active_subscriber(103).await.unwrap());
+    assert!(!app.store.is_active_subscriber(&Recipient::telegram(103)).await.unwrap());
     let again = app.reader_sends(103, "/start").await;
     assert!(again.plain_text.unwrap().contains("Welcome back"));
-    assert!(app.store.is_active_subscriber(103).await.unwrap());
+    assert!(app.store.is_active_subscriber(&Recipient::telegram(103)).await.unwrap());
 }
 
 #[tokio::test]
@@ -45,7 +47,7 @@ async fn a_reader_who_blocks_the_bot_is_marked_inactive_at_once() {
     let app = spawn_app().await;
     app.reader_starts(105, "Sari", "id").await;
     app.sandbox.block_bot(105).unwrap();
-    app.wait_until(|| async { !app.store.is_active_subscriber(105).await.unwrap() }).await;
+    app.wait_until(|| async { !app.store.is_active_subscriber(&Recipient::telegram(105)).await.unwrap() }).await;
 }
 
 #[tokio::test]

@@ -72,7 +72,7 @@ async fn a_failing_source_shows_its_error_and_the_rest_keep_running() {
             name: "rusak".into(),
             url: format!("{}/metrics", app.api).parse().unwrap(),
             poll_interval_secs: 3600,
-            kind: kabar::config::SourceKind::Feed,
+            kind: kabar::domain::SourceKind::Feed,
             corrections: false,
         })
         .await

@@ -1,6 +1,7 @@
 //! Webhook mode: Telegram posts updates to kabar, which checks their secret, stores them before
 //! answering and handles them like polled ones.
 
+use kabar::domain::Recipient;
 use reqwest::Method;
 use serde_json::json;
 
@@ -20,7 +21,7 @@ async fn updates_posted_by_telegram_are_handled_and_forged_ones_refused() {
     .await;
     let welcome = app.reader_starts(1101, "Pembaca", "id").await;
     assert!(welcome.plain_text.unwrap().contains("Anda sudah berlangganan"), "a /start through the webhook");
-    assert!(app.store.is_active_subscriber(1101).await.unwrap());
+    assert!(app.store.is_active_subscriber(&Recipient::telegram(1101)).await.unwrap());
     assert!(app.sandbox.webhook_deliveries() >= 1, "the update came by webhook, not by polling");
 
     let forged = json!({"update_id": 999_999, "message": {"message_id": 1, "date": 0,
@@ -37,7 +38,10 @@ async fn updates_posted_by_telegram_are_handled_and_forged_ones_refused() {
     assert_eq!(wrong_secret.status(), 401);
     let no_secret = app.http.post(format!("{}/telegram/webhook", app.api)).json(&forged).send().await.unwrap();
     assert_eq!(no_secret.status(), 401);
-    assert!(!app.store.is_active_subscriber(1102).await.unwrap(), "a forged update changes nothing");
+    assert!(
+        !app.store.is_active_subscriber(&Recipient::telegram(1102)).await.unwrap(),
+        "a forged update changes nothing"
+    );
 }
 
 #[tokio::test]

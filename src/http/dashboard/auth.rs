@@ -2,9 +2,9 @@
 //! and a CSRF token per session for every form that changes something.
 //!
 //! The cookie holds a random session id, never the admin token, so a leaked cookie dies with its
-//! session (12 hours, or a logout, or a restart). Logins are rate-limited across all clients:
-//! the server sees no client addresses (it may sit behind a proxy), and a flood that locks the
-//! operator out for a minute is better than one that guesses tokens.
+//! session (12 hours, or a logout, or a restart). Logins are rate-limited per client address
+//! ([`LoginAttempts`]): a guesser is slowed to a few tries a minute, and an operator elsewhere is
+//! not locked out by someone else's guessing.
 
 use std::{
     collections::HashMap,

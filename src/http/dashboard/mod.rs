@@ -26,7 +26,7 @@ use self::{
     page::{PageError, Templates},
 };
 use super::HttpState;
-use crate::{config::Limits, store::BroadcastStatus};
+use crate::domain::{BroadcastStatus, Limits};
 
 const DASHBOARD: &str = "/dashboard";
 
@@ -101,8 +101,8 @@ async fn render_dashboard(
     notice: Option<page::Notice>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let overview = overview::load(&state.store).await?;
-    let html = dashboard.templates.dashboard(&overview, &state.pacer.limits(), session.csrf(), notice)?;
+    let overview = overview::load(&state.services).await?;
+    let html = dashboard.templates.dashboard(&overview, &state.services.limits().get(), session.csrf(), notice)?;
     Ok((status, html).into_response())
 }
 
@@ -120,14 +120,13 @@ struct LimitsForm {
 }
 
 impl LimitsForm {
-    /// The limits asked for, or what is wrong with them, checked as `PUT /api/limits` checks.
+    /// The limits asked for, or which field is not a number.
     fn limits(&self) -> Result<Limits, String> {
-        let limits = Limits {
+        Ok(Limits {
             global_per_sec: whole_number("limits.global_per_sec", &self.global_per_sec)?,
             per_chat_per_sec: whole_number("limits.per_chat_per_sec", &self.per_chat_per_sec)?,
             group_per_min: whole_number("limits.group_per_min", &self.group_per_min)?,
-        };
-        limits.checked()
+        })
     }
 }
 
@@ -142,9 +141,8 @@ async fn change_limits(
     Form(form): Form<LimitsForm>,
 ) -> Result<Response, PageError> {
     session.check_csrf(&form.csrf)?;
-    match form.limits() {
+    match form.limits().and_then(|limits| state.services.limits().set(limits)) {
         Ok(limits) => {
-            state.pacer.set_limits(limits);
             tracing::info!(?limits, "limits changed through the dashboard");
             Ok(Redirect::to("/dashboard?done=limits").into_response())
         }
@@ -168,8 +166,9 @@ async fn show_broadcast(
     session: Session,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    let progress = state.store.broadcast_progress(id).await?.ok_or(PageError::NotFound)?;
-    let headline = state.store.broadcast_headline(id).await?;
+    let newsroom = state.services.newsroom();
+    let progress = newsroom.progress(id).await?.ok_or(PageError::NotFound)?;
+    let headline = newsroom.headline(id).await?;
     Ok(dashboard.templates.broadcast(&progress, headline.as_deref(), session.csrf())?.into_response())
 }
 
@@ -180,10 +179,9 @@ async fn cancel_broadcast(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     session.check_csrf(&form.csrf)?;
-    let progress = state.store.cancel_broadcast(id).await?.ok_or(PageError::NotFound)?;
+    let progress = state.services.newsroom().cancel(id).await?.ok_or(PageError::NotFound)?;
     if progress.status != BroadcastStatus::Cancelled {
         return Ok(Redirect::to("/dashboard?done=finished").into_response());
     }
-    tracing::info!(id, cancelled = progress.cancelled, "broadcast cancelled through the dashboard");
     Ok(Redirect::to("/dashboard?done=cancel").into_response())
 }

@@ -9,7 +9,7 @@ use minijinja::{AutoEscape, Environment, context};
 use serde::Serialize;
 
 use super::overview::Overview;
-use crate::config::Limits;
+use crate::domain::{BroadcastProgress, Limits};
 
 const TEMPLATES: [(&str, &str); 4] = [
     ("base.html.j2", include_str!("../../../templates/dashboard/base.html.j2")),
@@ -61,7 +61,7 @@ impl Templates {
     /// One broadcast's progress, reloading itself while it is sending.
     pub(super) fn broadcast(
         &self,
-        progress: &crate::store::BroadcastProgress,
+        progress: &BroadcastProgress,
         headline: Option<&str>,
         csrf: &str,
     ) -> Result<Html<String>, PageError> {

@@ -18,17 +18,15 @@ pub use newsroom::{push, recall};
 
 use super::{BotContext, reply, strip_markup};
 use crate::{
+    domain::{Language, Platform},
     locale,
-    render::{TEXT_LIMIT, compose, html::visible_len},
-    store::NewBroadcast,
+    render::telegram_html::escape,
+    services::newsroom::{AnnouncementError, DraftError},
 };
 
 const SEND: &str = "breaking:send:";
 const CANCEL: &str = "breaking:cancel:";
 const STOP: &str = "breaking:stop:";
-
-/// The longest text an editor may write: the template's own words need the rest.
-const TEXT_BUDGET: usize = TEXT_LIMIT - 64;
 
 pub async fn breaking(bot: &Bot, message: &Message, context: &BotContext, text: &str) -> anyhow::Result<()> {
     let language = context.language_of(message.from.as_ref());
@@ -36,56 +34,38 @@ pub async fn breaking(bot: &Bot, message: &Message, context: &BotContext, text: 
     if !refuse_non_editor(bot, message, context, "/breaking").await? {
         return Ok(());
     }
-    let text = text.trim();
-    if text.is_empty() {
-        reply(bot, context, &message.chat, say("breaking_usage"), None).await?;
-        return Ok(());
-    }
-    let length = text.encode_utf16().count();
-    if length > TEXT_BUDGET {
-        let args: [(&str, &(dyn std::fmt::Display + Sync)); 2] = [("length", &length), ("limit", &TEXT_BUDGET)];
-        reply(bot, context, &message.chat, locale::text(language, "breaking_too_long", &args), None).await?;
-        return Ok(());
-    }
     let editor = message.from.as_ref().map_or(0, |u| u.id.0);
-    let draft = match draft_of(context, text, &format!("editor:{editor}")).await {
+    let draft = match context.services.newsroom().draft(text, &format!("editor:{editor}")).await {
         Ok(draft) => draft,
-        Err(error) => {
-            let answer = locale::text(language, "push_failed", &[("error", &crate::render::html::escape(&error))]);
-            reply(bot, context, &message.chat, answer, None).await?;
+        Err(DraftError::Internal(error)) => return Err(error),
+        Err(refused) => {
+            reply(bot, context, &message.chat, refusal(&refused, language), None).await?;
             return Ok(());
         }
     };
     // The editor sees the message exactly as readers of their language will.
-    let body_html = compose::body_in(&draft, language).to_owned();
-    debug_assert!(visible_len(&body_html) <= TEXT_LIMIT);
-    let id = context.store.create_draft(&draft).await?;
-    let readers = context.store.count_active_subscribers().await?;
+    let preview = draft.broadcast.body(Platform::Telegram, language).map(|body| body.text.clone()).unwrap_or_default();
     let buttons = InlineKeyboardMarkup::new([[
         InlineKeyboardButton::callback(
-            locale::text(language, "button_send", &[("count", &readers)]),
-            format!("{SEND}{id}"),
+            locale::text(language, "button_send", &[("count", &draft.audience)]),
+            format!("{SEND}{}", draft.id),
         ),
-        InlineKeyboardButton::callback(say("button_cancel"), format!("{CANCEL}{id}")),
+        InlineKeyboardButton::callback(say("button_cancel"), format!("{CANCEL}{}", draft.id)),
     ]]);
-    reply(bot, context, &message.chat, body_html, Some(ReplyMarkup::InlineKeyboard(buttons))).await?;
+    reply(bot, context, &message.chat, preview, Some(ReplyMarkup::InlineKeyboard(buttons))).await?;
     Ok(())
 }
 
-/// The breaking message for `text`: the text itself, or, when it is only a link, the article
-/// there (its title and summary, read like any other) with that link.
-async fn draft_of(context: &BotContext, text: &str, created_by: &str) -> Result<NewBroadcast, String> {
-    let as_link = url::Url::parse(text).ok().filter(|url| matches!(url.scheme(), "http" | "https"));
-    let Some(link) = as_link else {
-        return compose::announcement(&context.renderer, text, None, true, created_by).map_err(|e| e.to_string());
-    };
-    let page = context.publisher.read_page(link.as_str()).await.map_err(|e| e.to_string())?;
-    let title = page.title.ok_or_else(|| format!("no article title was found at {link}"))?;
-    let words = match page.summary {
-        Some(summary) => format!("{title}\n\n{summary}"),
-        None => title,
-    };
-    compose::announcement(&context.renderer, &words, Some(link.as_str()), true, created_by).map_err(|e| e.to_string())
+/// Why a draft was refused, in the editor's words.
+fn refusal(refused: &DraftError, language: Language) -> String {
+    match refused {
+        DraftError::Invalid(AnnouncementError::Empty) => locale::text(language, "breaking_usage", &[]),
+        DraftError::Invalid(AnnouncementError::TooLong { length, limit }) => {
+            let args: [(&str, &(dyn std::fmt::Display + Sync)); 2] = [("length", length), ("limit", limit)];
+            locale::text(language, "breaking_too_long", &args)
+        }
+        other => locale::text(language, "push_failed", &[("error", &escape(&other.to_string()))]),
+    }
 }
 
 /// Tells a non-editor no; true when the sender is an editor.
@@ -128,13 +108,12 @@ async fn send(
     query: &CallbackQuery,
     context: &Arc<BotContext>,
     id: i64,
-    language: &str,
+    language: Language,
 ) -> anyhow::Result<()> {
-    let Some(count) = context.store.confirm_draft(id).await? else {
+    let Some(count) = context.services.newsroom().confirm(id).await? else {
         return already_handled(bot, query, language).await;
     };
-    context.engine.wake();
-    tracing::info!(broadcast = id, recipients = count, editor = query.from.id.0, "breaking news confirmed");
+    tracing::info!(broadcast = id, editor = query.from.id.0, "an editor confirmed breaking news");
     let status = locale::text(language, "breaking_sending", &[("count", &count), ("id", &id)]);
     bot.answer_callback_query(query.id.clone()).text(strip_markup(&status)).await?;
     if let Some(preview) = query.regular_message() {
@@ -144,13 +123,19 @@ async fn send(
             format!("{STOP}{id}"),
         )]]);
         let status = reply(bot, context, &preview.chat, status, Some(ReplyMarkup::InlineKeyboard(stop))).await?;
-        progress::follow(bot.clone(), context.clone(), status, id, locale::known_language(language).unwrap_or("en"));
+        progress::follow(bot.clone(), context.clone(), status, id, language);
     }
     Ok(())
 }
 
-async fn cancel(bot: &Bot, query: &CallbackQuery, context: &BotContext, id: i64, language: &str) -> anyhow::Result<()> {
-    if !context.store.discard_draft(id).await? {
+async fn cancel(
+    bot: &Bot,
+    query: &CallbackQuery,
+    context: &BotContext,
+    id: i64,
+    language: Language,
+) -> anyhow::Result<()> {
+    if !context.services.newsroom().discard(id).await? {
         return already_handled(bot, query, language).await;
     }
     let status = locale::text(language, "breaking_cancelled", &[]);
@@ -163,8 +148,14 @@ async fn cancel(bot: &Bot, query: &CallbackQuery, context: &BotContext, id: i64,
 }
 
 /// Stop: what is not sent yet is cancelled; the progress message says so when it next looks.
-async fn stop(bot: &Bot, query: &CallbackQuery, context: &BotContext, id: i64, language: &str) -> anyhow::Result<()> {
-    let progress = context.store.cancel_broadcast(id).await?;
+async fn stop(
+    bot: &Bot,
+    query: &CallbackQuery,
+    context: &BotContext,
+    id: i64,
+    language: Language,
+) -> anyhow::Result<()> {
+    let progress = context.services.newsroom().cancel(id).await?;
     tracing::info!(broadcast = id, editor = query.from.id.0, "an editor stopped a push");
     let cancelled = progress.map_or(0, |p| p.cancelled);
     let answer = locale::text(language, "breaking_stopping", &[("id", &id), ("cancelled", &cancelled)]);
@@ -172,14 +163,14 @@ async fn stop(bot: &Bot, query: &CallbackQuery, context: &BotContext, id: i64, l
     Ok(())
 }
 
-async fn already_handled(bot: &Bot, query: &CallbackQuery, language: &str) -> anyhow::Result<()> {
+async fn already_handled(bot: &Bot, query: &CallbackQuery, language: Language) -> anyhow::Result<()> {
     let answer = locale::text(language, "breaking_already_handled", &[]);
     bot.answer_callback_query(query.id.clone()).text(strip_markup(&answer)).await?;
     Ok(())
 }
 
 async fn remove_buttons(bot: &Bot, context: &BotContext, message: &Message) -> anyhow::Result<()> {
-    context.pacer.admit(message.chat.id.0, super::chat_kind(&message.chat).is_group()).await;
+    context.pace(message.chat.id, super::chat_kind(&message.chat)).await;
     bot.edit_message_reply_markup(message.chat.id, message.id).await?;
     Ok(())
 }

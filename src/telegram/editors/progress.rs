@@ -14,8 +14,8 @@ use teloxide::{
 
 use super::STOP;
 use crate::{
+    domain::{BroadcastProgress, BroadcastStatus, Language},
     locale,
-    store::{BroadcastProgress, BroadcastStatus},
     telegram::{BotContext, edit},
 };
 
@@ -26,10 +26,18 @@ const EVERY: Duration = Duration::from_secs(3);
 const AT_MOST: Duration = Duration::from_secs(6 * 3600);
 
 /// Follows broadcast `id` in `status` (the editor's message) in the background.
-pub fn follow(bot: Bot, context: Arc<BotContext>, status: Message, id: i64, language: &'static str) {
-    tokio::spawn(async move {
-        if let Err(error) = follow_until_done(&bot, &context, &status, id, language).await {
-            tracing::warn!(broadcast = id, %error, "stopped following a push in the editor's chat");
+pub fn follow(bot: Bot, context: Arc<BotContext>, status: Message, id: i64, language: Language) {
+    let services = context.services.clone();
+    services.spawn(async move {
+        let stopping = context.services.stopping().clone();
+        tokio::select! {
+            followed = follow_until_done(&bot, &context, &status, id, language) => {
+                if let Err(error) = followed {
+                    tracing::warn!(broadcast = id, %error, "stopped following a push in the editor's chat");
+                }
+            }
+            // The push goes on after a restart; its progress stays in the API.
+            () = stopping.cancelled() => {}
         }
     });
 }
@@ -39,7 +47,7 @@ async fn follow_until_done(
     context: &BotContext,
     status: &Message,
     id: i64,
-    language: &'static str,
+    language: Language,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
     let stop_button = InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
@@ -48,7 +56,7 @@ async fn follow_until_done(
     )]]);
     while started.elapsed() < AT_MOST {
         tokio::time::sleep(EVERY).await;
-        let Some(progress) = context.store.broadcast_progress(id).await? else { return Ok(()) };
+        let Some(progress) = context.services.newsroom().progress(id).await? else { return Ok(()) };
         let finished = progress.status != BroadcastStatus::Sending;
         let text = describe(&progress, started.elapsed(), language);
         edit(bot, context, status, text, (!finished).then(|| stop_button.clone())).await?;
@@ -60,7 +68,7 @@ async fn follow_until_done(
 }
 
 /// The status line for `progress` after `elapsed`.
-fn describe(progress: &BroadcastProgress, elapsed: Duration, language: &str) -> String {
+fn describe(progress: &BroadcastProgress, elapsed: Duration, language: Language) -> String {
     let id = progress.id;
     let sent = progress.sent;
     match progress.status {
@@ -114,15 +122,16 @@ mod tests {
 
     #[test]
     fn a_running_push_shows_its_rate_and_time_left() {
-        let line = describe(&progress(BroadcastStatus::Sending, 300, 698), Duration::from_secs(10), "en");
+        let line = describe(&progress(BroadcastStatus::Sending, 300, 698), Duration::from_secs(10), Language::English);
         assert!(line.contains("300 of 1000") && line.contains("30/s") && line.contains("24s"), "{line}");
     }
 
     #[test]
     fn a_finished_or_stopped_push_says_so() {
-        let done = describe(&progress(BroadcastStatus::Done, 998, 0), Duration::from_secs(65), "id");
+        let done = describe(&progress(BroadcastStatus::Done, 998, 0), Duration::from_secs(65), Language::Indonesian);
         assert!(done.contains("998") && done.contains("1m05s"), "{done}");
-        let stopped = describe(&progress(BroadcastStatus::Cancelled, 300, 0), Duration::from_secs(9), "en");
+        let stopped =
+            describe(&progress(BroadcastStatus::Cancelled, 300, 0), Duration::from_secs(9), Language::English);
         assert!(stopped.contains("698"), "{stopped}");
     }
 }

@@ -3,7 +3,7 @@
 //! Every button names the chat it changes, because an admin sets a Telegram channel up from
 //! their private chat with the bot: the chat the button sits in is not always the one it changes.
 
-use crate::audience::schedule::{DeliveryMode, QuietHours};
+use crate::domain::{DeliveryMode, Language, QuietHours};
 
 /// The prefix of every preferences button; editors' buttons have their own.
 const PREFIX: &str = "p:";
@@ -16,7 +16,7 @@ pub enum Tap {
     FollowNone,
     /// Closes the channel menu.
     ChannelsDone,
-    Language(&'static str),
+    Language(Language),
     Mode(DeliveryMode),
     Quiet(Option<QuietHours>),
     BreakingInstant(bool),
@@ -75,7 +75,7 @@ fn decode_with_value(tap: &str) -> Option<Tap> {
         return id.parse().ok().map(Tap::ToggleChannel);
     }
     if let Some(language) = tap.strip_prefix('l') {
-        return crate::locale::known_language(language).map(Tap::Language);
+        return Language::parse(language).map(Tap::Language);
     }
     if let Some(mode) = tap.strip_prefix('m') {
         return DeliveryMode::from_stored(mode).map(Tap::Mode);
@@ -94,7 +94,7 @@ mod tests {
             Tap::FollowAll,
             Tap::FollowNone,
             Tap::ChannelsDone,
-            Tap::Language("id"),
+            Tap::Language(Language::Indonesian),
             Tap::Mode(DeliveryMode::Daily { hour: 23 }),
             Tap::Mode(DeliveryMode::Hourly),
             Tap::Quiet(Some(QuietHours::parse("22:00-06:00").unwrap())),

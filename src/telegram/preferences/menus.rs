@@ -1,19 +1,15 @@
 //! The texts and keyboards of the preferences menus, in the reader's language. Every word comes
 //! from the locale files; names that readers or operators typed are escaped.
 
-use std::collections::HashSet;
-
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use super::buttons::{Button, Tap};
 use crate::{
-    audience::{
-        keywords::KeywordFilter,
-        schedule::{DeliveryMode, QuietHours, Schedule},
-    },
+    domain::{DeliveryMode, KeywordFilter, Language, QuietHours, Schedule, Subscriber},
     locale::text,
-    render::html::escape,
-    store::{ChannelRecord, Subscriber},
+    render::telegram_html::escape,
+    services::readers::{ChannelChoices, ReaderStatus},
+    telegram::chat_id_of,
 };
 
 /// The quiet hours offered as a button; others are set with /quiet.
@@ -24,21 +20,20 @@ const SUGGESTED_DAILY_HOUR: u8 = 7;
 /// The channel picker: "all news", then each channel, ticked when followed.
 pub fn channel_menu(
     subscriber: &Subscriber,
-    channels: &[ChannelRecord],
-    followed: &HashSet<i64>,
-    language: &str,
+    choices: &ChannelChoices,
+    language: Language,
 ) -> (String, Option<InlineKeyboardMarkup>) {
-    if channels.is_empty() {
+    if choices.channels.is_empty() {
         return (text(language, "channels_none_yet", &[]), None);
     }
-    let button =
-        |label: String, tap: Tap| InlineKeyboardButton::callback(label, Button::new(subscriber.chat_id, tap).encode());
-    let follows = |id: i64| subscriber.all_channels || followed.contains(&id);
+    let button = button_for(subscriber);
+    let follows = |id: i64| subscriber.all_channels || choices.followed.contains(&id);
     let mut rows = vec![vec![button(
         format!("{} {}", tick(subscriber.all_channels), text(language, "channels_all", &[])),
         if subscriber.all_channels { Tap::FollowNone } else { Tap::FollowAll },
     )]];
-    let channel_buttons: Vec<_> = channels
+    let channel_buttons: Vec<_> = choices
+        .channels
         .iter()
         .map(|channel| {
             button(
@@ -53,9 +48,12 @@ pub fn channel_menu(
 }
 
 /// The delivery settings: instant or a digest, quiet hours, breaking news.
-pub fn settings_menu(subscriber: &Subscriber, schedule: &Schedule, language: &str) -> (String, InlineKeyboardMarkup) {
-    let button =
-        |label: String, tap: Tap| InlineKeyboardButton::callback(label, Button::new(subscriber.chat_id, tap).encode());
+pub fn settings_menu(
+    subscriber: &Subscriber,
+    schedule: &Schedule,
+    language: Language,
+) -> (String, InlineKeyboardMarkup) {
+    let button = button_for(subscriber);
     let daily_hour = match schedule.mode {
         DeliveryMode::Daily { hour } => hour,
         _ => SUGGESTED_DAILY_HOUR,
@@ -82,10 +80,10 @@ pub fn settings_menu(subscriber: &Subscriber, schedule: &Schedule, language: &st
 }
 
 /// The language picker.
-pub fn language_menu(target: i64, language: &str) -> (String, InlineKeyboardMarkup) {
-    let row = crate::render::LANGUAGES
-        .into_iter()
-        .map(|option| {
+pub fn language_menu(target: i64, language: Language) -> (String, InlineKeyboardMarkup) {
+    let row = Language::ALL
+        .iter()
+        .map(|&option| {
             let label = format!("{} {}", tick(option == language), text(option, "language_name", &[]));
             InlineKeyboardButton::callback(label, Button::new(target, Tap::Language(option)).encode())
         })
@@ -94,13 +92,8 @@ pub fn language_menu(target: i64, language: &str) -> (String, InlineKeyboardMark
 }
 
 /// Everything about a subscription, for /status.
-pub fn status_text(
-    subscriber: &Subscriber,
-    followed_names: &[String],
-    schedule: &Schedule,
-    keywords: &KeywordFilter,
-    language: &str,
-) -> String {
+pub fn status_text(subscriber: &Subscriber, status: &ReaderStatus, language: Language) -> String {
+    let ReaderStatus { followed_names, schedule, keywords } = status;
     let state_key = if subscriber.active { "status_active" } else { "status_inactive" };
     let channels = if subscriber.all_channels {
         text(language, "channels_all", &[])
@@ -121,7 +114,7 @@ pub fn status_text(
 }
 
 /// Delivery mode, quiet hours and breaking news, one line each.
-pub fn schedule_lines(schedule: &Schedule, language: &str) -> String {
+pub fn schedule_lines(schedule: &Schedule, language: Language) -> String {
     let quiet = match &schedule.quiet {
         Some(quiet) => text(language, "status_quiet", &[("hours", quiet), ("zone", &schedule.zone.name())]),
         None => text(language, "status_quiet_off", &[]),
@@ -136,7 +129,7 @@ pub fn schedule_lines(schedule: &Schedule, language: &str) -> String {
 }
 
 /// The reader's keywords, or that there are none.
-pub fn keyword_lines(keywords: &KeywordFilter, language: &str) -> String {
+pub fn keyword_lines(keywords: &KeywordFilter, language: Language) -> String {
     if keywords.is_empty() {
         return text(language, "status_keywords_none", &[]);
     }
@@ -151,7 +144,7 @@ pub fn keyword_lines(keywords: &KeywordFilter, language: &str) -> String {
     lines.join("\n")
 }
 
-pub fn mode_label(mode: &DeliveryMode, language: &str) -> String {
+pub fn mode_label(mode: &DeliveryMode, language: Language) -> String {
     match mode {
         DeliveryMode::Instant => text(language, "mode_instant", &[]),
         DeliveryMode::Hourly => text(language, "mode_hourly", &[]),
@@ -160,12 +153,18 @@ pub fn mode_label(mode: &DeliveryMode, language: &str) -> String {
 }
 
 /// A delivery mode, short enough for one of three buttons in a row.
-fn mode_button(mode: &DeliveryMode, language: &str) -> String {
+fn mode_button(mode: &DeliveryMode, language: Language) -> String {
     match mode {
         DeliveryMode::Instant => text(language, "button_mode_instant", &[]),
         DeliveryMode::Hourly => text(language, "button_mode_hourly", &[]),
         DeliveryMode::Daily { hour } => text(language, "button_mode_daily", &[("hour", &format!("{hour:02}:00"))]),
     }
+}
+
+/// A button that acts on `subscriber`'s chat.
+fn button_for(subscriber: &Subscriber) -> impl Fn(String, Tap) -> InlineKeyboardButton + '_ {
+    let target = chat_id_of(&subscriber.recipient).map_or(0, |chat| chat.0);
+    move |label: String, tap: Tap| InlineKeyboardButton::callback(label, Button::new(target, tap).encode())
 }
 
 fn tick(on: bool) -> &'static str {

@@ -6,7 +6,7 @@
 mod buttons;
 pub mod menus;
 
-use std::{collections::HashSet, sync::Arc};
+use std::sync::Arc;
 
 use teloxide::{
     prelude::*,
@@ -15,15 +15,16 @@ use teloxide::{
 
 pub use buttons::{Button, Tap};
 
-use super::{BotContext, edit, may_manage, reply, strip_markup};
+use super::{BotContext, edit, may_manage, recipient, reply, strip_markup};
 use crate::{
-    audience::{
+    domain::{
+        DeliveryMode, InactiveReason, KeywordAdded, KeywordKind, Language, NewSubscriber, Preference, QuietHours,
+        Subscriber,
         keywords::{self, KeywordError},
-        schedule::{DeliveryMode, QuietHours, parse_zone},
+        schedule::parse_zone,
     },
     locale::text,
-    render::html::escape,
-    store::{KeywordAdded, KeywordKind, NewSubscriber, PENDING, Preference, Subscriber},
+    render::telegram_html::escape,
 };
 
 /// `/channels`: the channel picker.
@@ -36,8 +37,8 @@ pub async fn channels(bot: &Bot, message: &Message, context: &BotContext) -> any
 
 /// `/status`: what the chat follows and how it gets it.
 pub async fn status(bot: &Bot, message: &Message, context: &BotContext) -> anyhow::Result<()> {
-    let language = context.language_in(message.chat.id.0, message.from.as_ref()).await?;
-    let Some(subscriber) = context.store.subscriber(message.chat.id.0).await?.filter(|s| s.active) else {
+    let language = context.language_in(message.chat.id, message.from.as_ref()).await?;
+    let Some(subscriber) = context.services.readers().active_subscriber(&recipient(message.chat.id)).await? else {
         reply(bot, context, &message.chat, text(language, "not_subscribed", &[]), None).await?;
         return Ok(());
     };
@@ -48,8 +49,8 @@ pub async fn status(bot: &Bot, message: &Message, context: &BotContext) -> anyho
 
 /// `/lang`: the language picker.
 pub async fn language(bot: &Bot, message: &Message, context: &BotContext) -> anyhow::Result<()> {
-    let Some((subscriber, language)) = managed_subscription(bot, message, context).await? else { return Ok(()) };
-    let (body, keyboard) = menus::language_menu(subscriber.chat_id, language);
+    let Some((_, language)) = managed_subscription(bot, message, context).await? else { return Ok(()) };
+    let (body, keyboard) = menus::language_menu(message.chat.id.0, language);
     reply(bot, context, &message.chat, body, Some(ReplyMarkup::InlineKeyboard(keyboard))).await?;
     Ok(())
 }
@@ -57,7 +58,7 @@ pub async fn language(bot: &Bot, message: &Message, context: &BotContext) -> any
 /// `/settings`: delivery mode, quiet hours and breaking news, with buttons.
 pub async fn settings(bot: &Bot, message: &Message, context: &BotContext) -> anyhow::Result<()> {
     let Some((subscriber, language)) = managed_subscription(bot, message, context).await? else { return Ok(()) };
-    let schedule = subscriber.schedule(context.store.defaults().zone);
+    let schedule = subscriber.schedule(context.services.defaults().zone);
     let (body, keyboard) = menus::settings_menu(&subscriber, &schedule, language);
     let body = format!("{body}\n\n{}", text(language, "settings_commands", &[]));
     reply(bot, context, &message.chat, body, Some(ReplyMarkup::InlineKeyboard(keyboard))).await?;
@@ -69,7 +70,7 @@ pub async fn digest(bot: &Bot, message: &Message, context: &BotContext, args: &s
     let Some((subscriber, language)) = managed_subscription(bot, message, context).await? else { return Ok(()) };
     let answer = match parse_mode(args) {
         Some(mode) => {
-            context.store.set_preference(subscriber.id, &Preference::Mode(mode)).await?;
+            context.services.readers().set_preference(subscriber.id, &Preference::Mode(mode)).await?;
             text(language, "mode_changed", &[("mode", &menus::mode_label(&mode, language))])
         }
         None => text(language, "digest_usage", &[]),
@@ -83,13 +84,14 @@ pub async fn quiet(bot: &Bot, message: &Message, context: &BotContext, args: &st
     let Some((subscriber, language)) = managed_subscription(bot, message, context).await? else { return Ok(()) };
     let args = args.trim();
     let answer = if is_off(args) {
-        context.store.set_preference(subscriber.id, &Preference::QuietHours(None)).await?;
+        context.services.readers().set_preference(subscriber.id, &Preference::QuietHours(None)).await?;
         text(language, "quiet_cleared", &[])
     } else {
         match QuietHours::parse(args) {
             Ok(quiet) => {
-                context.store.set_preference(subscriber.id, &Preference::QuietHours(Some(quiet))).await?;
-                let zone = subscriber.schedule(context.store.defaults().zone).zone;
+                let readers = context.services.readers();
+                readers.set_preference(subscriber.id, &Preference::QuietHours(Some(quiet))).await?;
+                let zone = subscriber.schedule(context.services.defaults().zone).zone;
                 text(language, "quiet_set", &[("hours", &quiet), ("zone", &zone.name())])
             }
             Err(_) => text(language, "quiet_usage", &[]),
@@ -104,7 +106,7 @@ pub async fn timezone(bot: &Bot, message: &Message, context: &BotContext, args: 
     let Some((subscriber, language)) = managed_subscription(bot, message, context).await? else { return Ok(()) };
     let answer = match parse_zone(args.trim()) {
         Ok(zone) => {
-            context.store.set_preference(subscriber.id, &Preference::Zone(zone)).await?;
+            context.services.readers().set_preference(subscriber.id, &Preference::Zone(zone)).await?;
             text(language, "timezone_set", &[("zone", &zone.name())])
         }
         Err(_) if args.trim().is_empty() => text(language, "timezone_usage", &[]),
@@ -118,17 +120,18 @@ pub async fn timezone(bot: &Bot, message: &Message, context: &BotContext, args: 
 /// `remove word`, `clear`.
 pub async fn filter(bot: &Bot, message: &Message, context: &BotContext, args: &str) -> anyhow::Result<()> {
     let Some((subscriber, language)) = managed_subscription(bot, message, context).await? else { return Ok(()) };
+    let readers = context.services.readers();
     let answer = match FilterCommand::parse(args) {
         FilterCommand::Show => {
-            let keywords = context.store.keywords(subscriber.id).await?;
+            let keywords = readers.keywords(subscriber.id).await?;
             format!("{}\n\n{}", menus::keyword_lines(&keywords, language), text(language, "filter_usage", &[]))
         }
         FilterCommand::Clear => {
-            context.store.remove_keywords(subscriber.id, None).await?;
+            readers.remove_keywords(subscriber.id, None).await?;
             text(language, "filter_cleared", &[])
         }
         FilterCommand::Remove(raw) => match keywords::keyword(raw) {
-            Ok(word) if context.store.remove_keywords(subscriber.id, Some(&word)).await? > 0 => {
+            Ok(word) if readers.remove_keywords(subscriber.id, Some(&word)).await? > 0 => {
                 text(language, "filter_removed", &[("word", &escape(&word))])
             }
             _ => text(language, "filter_not_found", &[("word", &escape(raw))]),
@@ -144,7 +147,7 @@ async fn add_keyword(
     subscriber: &Subscriber,
     kind: KeywordKind,
     raw: &str,
-    language: &str,
+    language: Language,
 ) -> anyhow::Result<String> {
     let word = match keywords::keyword(raw) {
         Ok(word) => word,
@@ -153,7 +156,7 @@ async fn add_keyword(
         }
         Err(_) => return Ok(text(language, "filter_usage", &[])),
     };
-    let key = match (context.store.add_keyword(subscriber.id, kind, &word).await?, kind) {
+    let key = match (context.services.readers().add_keyword(subscriber.id, kind, &word).await?, kind) {
         (KeywordAdded::TooMany, _) => {
             return Ok(text(language, "filter_too_many", &[("max", &keywords::MAX_KEYWORDS)]));
         }
@@ -224,7 +227,7 @@ pub async fn on_button(bot: Bot, query: CallbackQuery, context: Arc<BotContext>)
         bot.answer_callback_query(query.id).await?;
         return Ok(());
     };
-    let tapper_language = context.language_in(query.from.id.0 as i64, Some(&query.from)).await?;
+    let tapper_language = context.language_in(ChatId(query.from.id.0 as i64), Some(&query.from)).await?;
     if !may_change(&bot, button.target, &query.from).await {
         tracing::warn!(user = query.from.id.0, chat = button.target, "refused a settings tap from a non-admin");
         bot.answer_callback_query(query.id)
@@ -243,32 +246,32 @@ pub async fn on_button(bot: Bot, query: CallbackQuery, context: Arc<BotContext>)
 
 /// Makes the change a tap asks for; returns the subscriber as it is now (None when unknown).
 async fn apply(context: &BotContext, button: &Button) -> anyhow::Result<Option<Subscriber>> {
-    let store = &context.store;
-    let Some(subscriber) = store.subscriber(button.target).await? else { return Ok(None) };
+    let readers = context.services.readers();
+    let target = recipient(ChatId(button.target));
+    let Some(subscriber) = readers.subscriber(&target).await? else { return Ok(None) };
+    let id = subscriber.id;
     match &button.tap {
-        Tap::ToggleChannel(channel_id) => store.toggle_follow(subscriber.id, *channel_id).await?,
-        Tap::FollowAll => store.follow_all(subscriber.id, true).await?,
-        Tap::FollowNone => store.follow_all(subscriber.id, false).await?,
+        Tap::ToggleChannel(channel_id) => readers.toggle_channel(id, *channel_id).await?,
+        Tap::FollowAll => readers.follow_all(id, true).await?,
+        Tap::FollowNone => readers.follow_all(id, false).await?,
         Tap::ChannelsDone => {}
-        Tap::Language(language) => store.set_preference(subscriber.id, &Preference::Language(language)).await?,
-        Tap::Mode(mode) => store.set_preference(subscriber.id, &Preference::Mode(*mode)).await?,
-        Tap::Quiet(quiet) => store.set_preference(subscriber.id, &Preference::QuietHours(*quiet)).await?,
-        Tap::BreakingInstant(on) => store.set_preference(subscriber.id, &Preference::BreakingInstant(*on)).await?,
+        Tap::Language(language) => readers.set_preference(id, &Preference::Language(*language)).await?,
+        Tap::Mode(mode) => readers.set_preference(id, &Preference::Mode(*mode)).await?,
+        Tap::Quiet(quiet) => readers.set_preference(id, &Preference::QuietHours(*quiet)).await?,
+        Tap::BreakingInstant(on) => readers.set_preference(id, &Preference::BreakingInstant(*on)).await?,
         // A button left in an admin's chat must not bring back a chat the bot was removed from.
-        Tap::SubscribeChat if subscriber.inactive_reason.as_deref() != Some(PENDING) => {}
+        Tap::SubscribeChat if subscriber.inactive_reason != Some(InactiveReason::Pending) => {}
         Tap::SubscribeChat => {
             let chat = NewSubscriber {
-                chat_id: subscriber.chat_id,
-                kind: subscriber.chat_kind(),
-                username: None,
                 display_name: subscriber.display_name.clone(),
-                language_code: None,
+                kind: subscriber.kind,
+                ..NewSubscriber::private(target.clone())
             };
-            store.subscribe(&chat).await?;
-            tracing::info!(chat_id = subscriber.chat_id, "a group or channel was subscribed by its admin");
+            readers.subscribe(&chat).await?;
+            tracing::info!(%target, "a group or channel was subscribed by its admin");
         }
     }
-    Ok(store.subscriber(button.target).await?)
+    Ok(readers.subscriber(&target).await?)
 }
 
 /// Shows the menu the tap came from again, as it is now, in the same message.
@@ -279,9 +282,8 @@ async fn refresh_menu(
     tap: &Tap,
     subscriber: &Subscriber,
 ) -> anyhow::Result<()> {
-    let language = subscriber.language.as_deref().and_then(crate::locale::known_language);
-    let language = language.unwrap_or(context.store.defaults().language);
-    let schedule = subscriber.schedule(context.store.defaults().zone);
+    let language = subscriber.language_or(context.services.defaults().language);
+    let schedule = subscriber.schedule(context.services.defaults().zone);
     let (body, keyboard) = match tap {
         Tap::ToggleChannel(_) | Tap::FollowAll | Tap::FollowNone => channel_menu(context, subscriber, language).await?,
         Tap::ChannelsDone => (status_text(context, subscriber, language).await?, None),
@@ -302,26 +304,15 @@ async fn refresh_menu(
 async fn channel_menu(
     context: &BotContext,
     subscriber: &Subscriber,
-    language: &str,
+    language: Language,
 ) -> anyhow::Result<(String, Option<teloxide::types::InlineKeyboardMarkup>)> {
-    let channels = context.store.channels().await?;
-    let followed: HashSet<i64> = context.store.followed_channels(subscriber.id).await?.into_iter().collect();
-    Ok(menus::channel_menu(subscriber, &channels, &followed, language))
+    let choices = context.services.readers().channel_choices(subscriber).await?;
+    Ok(menus::channel_menu(subscriber, &choices, language))
 }
 
-async fn status_text(context: &BotContext, subscriber: &Subscriber, language: &str) -> anyhow::Result<String> {
-    let followed: HashSet<i64> = context.store.followed_channels(subscriber.id).await?.into_iter().collect();
-    let names: Vec<String> = context
-        .store
-        .channels()
-        .await?
-        .into_iter()
-        .filter(|channel| followed.contains(&channel.id))
-        .map(|channel| channel.name_in(language))
-        .collect();
-    let schedule = subscriber.schedule(context.store.defaults().zone);
-    let keywords = context.store.keywords(subscriber.id).await?;
-    Ok(menus::status_text(subscriber, &names, &schedule, &keywords, language))
+async fn status_text(context: &BotContext, subscriber: &Subscriber, language: Language) -> anyhow::Result<String> {
+    let status = context.services.readers().status(subscriber, language).await?;
+    Ok(menus::status_text(subscriber, &status, language))
 }
 
 /// The chat's subscription and language, when the sender may manage it and it is subscribed;
@@ -330,13 +321,13 @@ async fn managed_subscription(
     bot: &Bot,
     message: &Message,
     context: &BotContext,
-) -> anyhow::Result<Option<(Subscriber, &'static str)>> {
-    let language = context.language_in(message.chat.id.0, message.from.as_ref()).await?;
+) -> anyhow::Result<Option<(Subscriber, Language)>> {
+    let language = context.language_in(message.chat.id, message.from.as_ref()).await?;
     if !may_manage(bot, message).await? {
         reply(bot, context, &message.chat, text(language, "only_admins", &[]), None).await?;
         return Ok(None);
     }
-    match context.store.subscriber(message.chat.id.0).await?.filter(|s| s.active) {
+    match context.services.readers().active_subscriber(&recipient(message.chat.id)).await? {
         Some(subscriber) => Ok(Some((subscriber, language))),
         None => {
             reply(bot, context, &message.chat, text(language, "not_subscribed", &[]), None).await?;

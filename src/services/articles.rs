@@ -1,21 +1,18 @@
-//! Turning a newly found story into a push: summary, message, article row and broadcast, in that
+//! Publishing a newly found story: summary, message, article row and broadcast: summary, message, article row and broadcast, in that
 //! order, with the article and its whole fan-out written in one transaction so that a story is
 //! pushed at most once, whoever finds it first (a poller, the CMS hook, a second feed).
 
-use std::sync::Arc;
-
-use super::{
-    Fetcher,
-    canonical::{canonical_url, title_fingerprint},
-    parse::{FeedItem, html_to_text},
-};
+use super::Services;
 use crate::{
-    article::{PageArticle, Summarizer},
-    audience::channels::ChannelRules,
-    delivery::DeliveryEngine,
-    metrics::Metrics,
-    render::{Renderer, compose},
-    store::{NewArticle, SourceRecord, Store},
+    article::PageArticle,
+    domain::{IdempotencyKey, NewArticle, Remembered, SourceRecord},
+    render::compose,
+    sources::{
+        canonical::{canonical_url, title_fingerprint},
+        fetch::FetchError,
+        parse::{FeedItem, html_to_text},
+    },
+    store::StoreResult,
     text::normalize_whitespace,
 };
 
@@ -50,32 +47,23 @@ pub enum PublishError {
     #[error("`{0}` is not an absolute http(s) URL")]
     BadUrl(String),
     #[error("cannot fetch the article: {0}")]
-    Fetch(#[from] super::fetch::FetchError),
+    Fetch(#[from] FetchError),
     #[error("no article title was found at {0}")]
     NoTitle(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
 
-/// Publishes stories; shared by the watcher and the HTTP API.
-#[derive(Clone)]
-pub struct Publisher {
-    pub store: Store,
-    pub fetcher: Fetcher,
-    pub summarizer: Arc<Summarizer>,
-    pub renderer: Arc<Renderer>,
-    pub channels: Arc<ChannelRules>,
-    pub engine: DeliveryEngine,
-    pub metrics: Metrics,
-}
+/// Publishing stories: for the watcher, WebSub pushes, the CMS hook and editors' `/push`.
+pub struct Articles<'a>(pub(super) &'a Services);
 
-impl Publisher {
+impl Articles<'_> {
     /// Publishes every item of a primed source that is not known yet, oldest first; returns how
     /// many were pushed. Polls and WebSub pushes both end here.
     pub async fn publish_new_items(&self, source: &SourceRecord, items: Vec<FeedItem>) -> anyhow::Result<usize> {
         let mut published = 0;
         for item in items {
-            if self.store.is_article_known(&article_of_item(source.id, &item)).await? {
+            if self.0.inner.store.is_article_known(&article_of_item(source.id, &item)).await? {
                 if source.corrections {
                     self.correct_if_retitled(source, &item).await?;
                 }
@@ -91,7 +79,7 @@ impl Publisher {
     /// A story pushed earlier whose site changed its title: the broadcast takes the new title, and
     /// the messages already sent are edited in the background (never pushed again).
     async fn correct_if_retitled(&self, source: &SourceRecord, item: &FeedItem) -> anyhow::Result<()> {
-        let Some(mut story) = self.store.pushed_story(source.id, &item.key).await? else { return Ok(()) };
+        let Some(mut story) = self.0.inner.store.pushed_story(source.id, &item.key).await? else { return Ok(()) };
         if normalize_whitespace(&story.title) == normalize_whitespace(&item.title) || item.title.trim().is_empty() {
             return Ok(());
         }
@@ -109,12 +97,18 @@ impl Publisher {
             image_url: story.image_url.clone(),
             ..NewArticle::default()
         };
-        let broadcast = compose::article(&self.renderer, &article, &format!("source:{}", source.name))?;
-        self.store.correct_story(&story, &broadcast).await?;
-        let (engine, broadcast_id) = (self.engine.clone(), story.broadcast_id);
-        tokio::spawn(async move {
-            match engine.edit_sent(broadcast_id).await {
-                Ok((edited, failed)) => tracing::info!(broadcast_id, edited, failed, "sent messages corrected"),
+        let broadcast = compose::article(&self.0.inner.renderer, &article, &format!("source:{}", source.name))?;
+        self.0.inner.store.correct_story(&story, &broadcast).await?;
+        let (engine, broadcast_id, stopping) =
+            (self.0.inner.engine.clone(), story.broadcast_id, self.0.inner.stopping.clone());
+        self.0.inner.tasks.spawn(async move {
+            match engine.edit_sent(broadcast_id, &stopping).await {
+                Ok(report) => tracing::info!(
+                    broadcast_id,
+                    edited = report.done,
+                    failed = report.failed,
+                    "sent messages corrected"
+                ),
                 Err(error) => tracing::warn!(broadcast_id, %error, "cannot correct the sent messages"),
             }
         });
@@ -125,7 +119,7 @@ impl Publisher {
     /// when it has prose, else from the article's page, else from the feed's excerpt.
     pub async fn publish_item(&self, source: &SourceRecord, item: FeedItem) -> anyhow::Result<PublishOutcome> {
         let mut summary =
-            item.content_html.as_deref().and_then(|html| self.summarizer.summarize_html(&item.title, html));
+            item.content_html.as_deref().and_then(|html| self.0.inner.summarizer.summarize_html(&item.title, html));
         let mut image_url = item.image_url.clone();
         if summary.is_none()
             && let Some(link) = &item.link
@@ -140,7 +134,7 @@ impl Publisher {
         let summary = summary.or_else(|| {
             item.summary_html
                 .as_deref()
-                .and_then(|html| self.summarizer.summarize_text(&item.title, &html_to_text(html)))
+                .and_then(|html| self.0.inner.summarizer.summarize_text(&item.title, &html_to_text(html)))
         });
         let article = NewArticle { summary, image_url, ..article_of_item(source.id, &item) };
         self.publish(article, &item.categories, Some(&source.name)).await
@@ -151,7 +145,7 @@ impl Publisher {
         let canonical = canonical_url(url).ok_or_else(|| PublishError::BadUrl(url.to_owned()))?;
         let known =
             NewArticle { item_key: canonical.clone(), canonical_url: Some(canonical.clone()), ..NewArticle::default() };
-        if self.store.is_article_known(&known).await.map_err(anyhow::Error::from)? {
+        if self.0.inner.store.is_article_known(&known).await.map_err(anyhow::Error::from)? {
             return Ok(PublishOutcome::Duplicate);
         }
         let page = self.read_page(url).await?;
@@ -170,10 +164,20 @@ impl Publisher {
         Ok(self.publish(article, &page.categories, None).await?)
     }
 
+    /// What the CMS hook answered a request made with `key`, if anything.
+    pub async fn remembered(&self, key: &IdempotencyKey) -> StoreResult<Remembered> {
+        self.0.inner.store.remembered(key).await
+    }
+
+    /// Keeps the CMS hook's answer to a request made with `key`.
+    pub async fn remember(&self, key: &IdempotencyKey, status: u16, body: &str) -> StoreResult<()> {
+        self.0.inner.store.remember(key, status, body).await
+    }
+
     /// Reads the article at `url`: its title, summary, image and section.
-    pub async fn read_page(&self, url: &str) -> Result<PageArticle, super::fetch::FetchError> {
-        let page = self.fetcher.get_page(url).await?;
-        let summarizer = self.summarizer.clone();
+    pub async fn read_page(&self, url: &str) -> Result<PageArticle, FetchError> {
+        let page = self.0.inner.fetcher.get_page(url).await?;
+        let summarizer = self.0.inner.summarizer.clone();
         let final_url = page.final_url.clone();
         // Parsing a large page is CPU work: keep it off the async workers.
         Ok(tokio::task::spawn_blocking(move || summarizer.read_page(&page.text(), &final_url))
@@ -188,15 +192,16 @@ impl Publisher {
         source: Option<&str>,
     ) -> anyhow::Result<PublishOutcome> {
         let created_by = source.map_or_else(|| "api".to_owned(), |name| format!("source:{name}"));
-        let broadcast = compose::article(&self.renderer, &article, &created_by)?;
-        let channels = self.channels.channels_for(source, categories);
-        let Some((broadcast_id, recipients)) = self.store.publish_article(&article, &channels, &broadcast).await?
+        let broadcast = compose::article(&self.0.inner.renderer, &article, &created_by)?;
+        let channels = self.0.inner.channels.channels_for(source, categories);
+        let Some((broadcast_id, recipients)) =
+            self.0.inner.store.publish_article(&article, &channels, &broadcast).await?
         else {
             return Ok(PublishOutcome::Duplicate);
         };
-        self.metrics.article_discovered();
-        self.metrics.broadcast_queued("article");
-        self.engine.wake();
+        self.0.inner.metrics.article_discovered();
+        self.0.inner.metrics.broadcast_queued("article");
+        self.0.inner.engine.wake();
         tracing::info!(broadcast_id, recipients, title = article.title, by = created_by, "article pushed");
         Ok(PublishOutcome::Published { broadcast_id, recipients })
     }

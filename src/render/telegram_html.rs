@@ -1,4 +1,46 @@
-//! Telegram HTML: escaping, and measuring text the way Telegram counts it.
+//! Telegram's HTML parse mode: escaping, and measuring text the way Telegram counts it.
+
+use super::Markup;
+use crate::{domain::Platform, text::decode_entities};
+
+/// Telegram's limit for a message's text, after entity parsing.
+pub const TEXT_LIMIT: usize = 4096;
+/// Telegram's limit for a photo's caption, after entity parsing.
+pub const CAPTION_LIMIT: usize = 1024;
+
+/// Telegram HTML, as kabar writes it.
+#[derive(Debug, Clone, Copy)]
+pub struct TelegramHtml;
+
+impl Markup for TelegramHtml {
+    fn platform(&self) -> Platform {
+        Platform::Telegram
+    }
+
+    fn template_extension(&self) -> &'static str {
+        "html.j2"
+    }
+
+    fn escape(&self, text: &str) -> String {
+        escape(text)
+    }
+
+    fn visible_len(&self, rendered: &str) -> usize {
+        visible_len(rendered)
+    }
+
+    fn plain_text(&self, rendered: &str) -> String {
+        decode_entities(&strip_tags(rendered))
+    }
+
+    fn text_limit(&self) -> usize {
+        TEXT_LIMIT
+    }
+
+    fn caption_limit(&self) -> usize {
+        CAPTION_LIMIT
+    }
+}
 
 /// Escapes text for Telegram's HTML parse mode (and for attribute values).
 pub fn escape(text: &str) -> String {
@@ -35,9 +77,19 @@ pub fn visible_len(html: &str) -> usize {
     length
 }
 
-/// Whether a link may be rendered: only absolute http(s) URLs of sane length.
-pub fn is_linkable(url: &str) -> bool {
-    url.len() <= 2048 && url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+/// HTML that kabar rendered, without its tags (entities still encoded).
+fn strip_tags(html_text: &str) -> String {
+    let mut text = String::with_capacity(html_text.len());
+    let mut in_tag = false;
+    for c in html_text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text
 }
 
 #[cfg(test)]
@@ -67,9 +119,7 @@ mod tests {
     }
 
     #[test]
-    fn only_http_links_are_linkable() {
-        assert!(is_linkable("https://example.org/a"));
-        assert!(!is_linkable("javascript:alert(1)"));
-        assert!(!is_linkable("not a url"));
+    fn the_plain_text_is_what_a_reader_sees() {
+        assert_eq!(TelegramHtml.plain_text("<b>a &lt;b&gt; &amp; c</b>"), "a <b> & c");
     }
 }

@@ -1,17 +1,15 @@
 //! Digests: the stories held for a reader (digest mode, quiet hours) go out as one message when
 //! their schedule says so.
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
+use super::Services;
 use crate::{
-    delivery::DeliveryEngine,
-    metrics::Metrics,
-    render::{DigestEntry, Renderer},
-    shutdown::stopped,
-    store::{DueDigest, Store, WaitingReader},
+    domain::{DueDigest, WaitingReader},
+    render::DigestEntry,
 };
 
 /// How often waiting stories are looked at: a digest or the end of quiet hours is noticed
@@ -26,31 +24,32 @@ const DIGESTS_PER_BATCH: usize = 500;
 /// Sends due digests; cheap to clone.
 #[derive(Clone)]
 pub struct DigestSender {
-    pub store: Store,
-    pub renderer: Arc<Renderer>,
-    pub engine: DeliveryEngine,
-    pub metrics: Metrics,
+    services: Services,
 }
 
 impl DigestSender {
-    /// Queues due digests every [`CHECK_EVERY`] until `stop` turns true.
-    pub async fn run(&self, mut stop: watch::Receiver<bool>) {
-        while !*stop.borrow() {
+    pub(super) fn new(services: Services) -> DigestSender {
+        DigestSender { services }
+    }
+
+    /// Queues due digests every `CHECK_EVERY` until `stop` is cancelled.
+    pub async fn run(&self, stop: CancellationToken) {
+        while !stop.is_cancelled() {
             if let Err(error) = self.queue_due(Utc::now()).await {
                 tracing::error!(error = %crate::telemetry::describe_error(&error), "cannot queue digests; trying again soon");
             }
             tokio::select! {
                 () = tokio::time::sleep(CHECK_EVERY) => {}
-                () = stopped(&mut stop) => {}
+                () = stop.cancelled() => {}
             }
         }
     }
 
     /// Queues a digest for every reader whose held stories are due at `now`; returns how many.
     pub async fn queue_due(&self, now: DateTime<Utc>) -> anyhow::Result<usize> {
-        let zone = self.store.defaults().zone;
-        let due: Vec<WaitingReader> = self
-            .store
+        let store = &self.services.inner.store;
+        let zone = store.defaults().zone;
+        let due: Vec<WaitingReader> = store
             .readers_with_held_stories()
             .await?
             .into_iter()
@@ -65,24 +64,26 @@ impl DigestSender {
             for reader in batch {
                 digests.extend(self.digest_for(reader).await?);
             }
-            if let Some(id) = self.store.queue_digests(&digests).await? {
+            if let Some(id) = store.queue_digests(&digests).await? {
                 tracing::info!(broadcast_id = id, readers = digests.len(), "digests queued");
-                self.metrics.broadcast_queued("digest");
+                self.services.inner.metrics.broadcast_queued("digest");
                 queued += digests.len();
             }
         }
         if queued > 0 {
-            self.engine.wake();
+            self.services.inner.engine.wake();
         }
         Ok(queued)
     }
 
-    /// One reader's digest, in their language; None when every held story was cancelled.
+    /// One reader's digest, in their platform's markup and their language; None when every
+    /// held story was cancelled.
     async fn digest_for(&self, reader: &WaitingReader) -> anyhow::Result<Option<DueDigest>> {
+        let store = &self.services.inner.store;
         // Newest first: when the message cannot hold them all, the oldest are the ones left out.
-        let stories = self.store.held_stories(reader.subscriber.id, STORIES_PER_DIGEST).await?;
+        let stories = store.held_stories(reader.subscriber.id, STORIES_PER_DIGEST).await?;
         if stories.is_empty() {
-            self.store.refresh_held_since(reader.subscriber.id).await?;
+            store.refresh_held_since(reader.subscriber.id).await?;
             return Ok(None);
         }
         let entries: Vec<DigestEntry<'_>> = stories
@@ -93,9 +94,9 @@ impl DigestSender {
                 breaking: story.breaking,
             })
             .collect();
-        let language = reader.subscriber.language.as_deref().unwrap_or(self.store.defaults().language);
-        let body_html = self.renderer.digest(language, &entries)?;
+        let language = reader.subscriber.language_or(store.defaults().language);
+        let body = self.services.inner.renderer.digest(reader.subscriber.recipient.platform, language, &entries)?;
         let broadcast_ids = stories.iter().map(|story| story.broadcast_id).collect();
-        Ok(Some(DueDigest { subscriber_id: reader.subscriber.id, body_html, broadcast_ids }))
+        Ok(Some(DueDigest { subscriber_id: reader.subscriber.id, body, broadcast_ids }))
     }
 }

@@ -18,6 +18,8 @@ use std::fmt;
 use chrono::{DateTime, Days, LocalResult, NaiveDateTime, NaiveTime, Offset, TimeDelta, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 
+use super::stored::text_column;
+
 const MINUTES_PER_DAY: u16 = 24 * 60;
 
 /// How often a reader wants to hear from us.
@@ -57,6 +59,8 @@ impl DeliveryMode {
         }
     }
 }
+
+text_column!(DeliveryMode, as_stored, from_stored);
 
 /// A daily stretch of local time during which the reader does not want to be disturbed.
 ///
@@ -139,6 +143,8 @@ impl QuietHours {
     }
 }
 
+text_column!(QuietHours, as_stored, from_stored);
+
 /// Shows `22:00–06:00` (with an en dash), which [`QuietHours::parse`] reads back.
 impl fmt::Display for QuietHours {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -189,6 +195,38 @@ pub fn parse_zone(input: &str) -> Result<Tz, UnknownZone> {
         .or_else(|| input.parse().ok())
         .or_else(|| chrono_tz::TZ_VARIANTS.iter().copied().find(|zone| zone.name().eq_ignore_ascii_case(input)))
         .ok_or_else(|| UnknownZone(input.to_owned()))
+}
+
+/// A reader's chosen time zone, kept in the database by its IANA name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Zone(pub Tz);
+
+impl Zone {
+    /// The IANA name, as stored.
+    pub fn as_stored(&self) -> &'static str {
+        self.0.name()
+    }
+
+    /// Reads back an IANA name exactly as stored.
+    pub fn from_stored(stored: &str) -> Option<Zone> {
+        stored.parse().ok().map(Zone)
+    }
+}
+
+text_column!(Zone, as_stored, from_stored);
+
+impl serde::Serialize for Zone {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0.name())
+    }
+}
+
+/// Read as people write zones: an IANA name in any case, or WIB, WITA, WIT, UTC.
+impl<'de> serde::Deserialize<'de> for Zone {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        parse_zone(&text).map(Zone).map_err(serde::de::Error::custom)
+    }
 }
 
 /// Everything that decides when one reader receives stories.

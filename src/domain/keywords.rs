@@ -10,6 +10,7 @@
 //! a plain substring search for `" " + keyword` in the padded folded text, which keeps it
 //! linear in the length of the story.
 
+use super::stored::text_enum;
 use crate::text::fold;
 
 /// Most keywords one reader may keep, include and exclude together. Enforced by the caller
@@ -47,6 +48,23 @@ pub fn keyword(raw: &str) -> Result<String, KeywordError> {
     }
 }
 
+text_enum! {
+    /// Whether a keyword asks for stories with it, or for stories without it.
+    pub enum KeywordKind {
+        Include = "include",
+        Exclude = "exclude",
+    }
+}
+
+/// What adding a keyword did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeywordAdded {
+    Added,
+    AlreadyThere,
+    /// The reader has [`MAX_KEYWORDS`] already.
+    TooMany,
+}
+
 /// A reader's include and exclude words, ready to test stories against.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KeywordFilter {
@@ -62,6 +80,13 @@ impl KeywordFilter {
     /// silently never matching; words that fold to nothing are dropped.
     pub fn new(include: Vec<String>, exclude: Vec<String>) -> KeywordFilter {
         KeywordFilter { include: needles(&include), exclude: needles(&exclude) }
+    }
+
+    /// A filter from stored (kind, keyword) pairs.
+    pub fn from_rows(rows: impl IntoIterator<Item = (KeywordKind, String)>) -> KeywordFilter {
+        let (include, exclude): (Vec<_>, Vec<_>) =
+            rows.into_iter().partition(|(kind, _)| *kind == KeywordKind::Include);
+        KeywordFilter::new(include.into_iter().map(|(_, k)| k).collect(), exclude.into_iter().map(|(_, k)| k).collect())
     }
 
     /// The include words, as the reader sees them.
@@ -98,6 +123,13 @@ fn needles(keywords: &[String]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_filter_is_built_from_stored_rows() {
+        let rows = [(KeywordKind::Exclude, "tol".to_owned()), (KeywordKind::Include, "banjir".to_owned())];
+        let filter = KeywordFilter::from_rows(rows);
+        assert_eq!((filter.include_words(), filter.exclude_words()), (vec!["banjir"], vec!["tol"]));
+    }
 
     fn words(list: &[&str]) -> Vec<String> {
         list.iter().map(|word| keyword(word).expect("test keyword is valid")).collect()

@@ -3,18 +3,18 @@
 
 use std::time::Duration;
 
-use tokio::{sync::watch, task::JoinSet};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
 
-use super::{
-    Publisher,
-    discover::linked_feed,
-    fetch::{FetchOutcome, Fetched, Validators},
-    parse::{FeedDocument, parse_feed_document, parse_wordpress, resolve_links, wordpress_posts_url},
-    publish::article_of_item,
-    websub::WebSub,
-};
+use super::{Services, articles::article_of_item};
 use crate::{
-    store::{NewArticle, SourceRecord, now_ms},
+    domain::{NewArticle, SourceKind, SourceRecord, now_ms},
+    sources::{
+        discover::linked_feed,
+        fetch::{FetchOutcome, Fetched, Validators},
+        parse::{FeedDocument, parse_feed_document, parse_wordpress, resolve_links, wordpress_posts_url},
+        websub::WebSub,
+    },
     telemetry::describe_error,
 };
 
@@ -38,13 +38,13 @@ pub struct PollReport {
 /// Polls every enabled source when it is due.
 #[derive(Clone)]
 pub struct Watcher {
-    publisher: Publisher,
+    services: Services,
     websub: Option<WebSub>,
 }
 
 impl Watcher {
-    pub fn new(publisher: Publisher) -> Watcher {
-        Watcher { publisher, websub: None }
+    pub fn new(services: Services) -> Watcher {
+        Watcher { services, websub: None }
     }
 
     /// Also subscribes at the hub a polled feed announces, when WebSub is enabled.
@@ -52,22 +52,22 @@ impl Watcher {
         Watcher { websub, ..self }
     }
 
-    /// Runs until `stop` turns true.
-    pub async fn run(&self, mut stop: watch::Receiver<bool>) {
-        while !*stop.borrow() {
+    /// Runs until `stop` is cancelled.
+    pub async fn run(&self, stop: CancellationToken) {
+        while !stop.is_cancelled() {
             if let Err(error) = self.poll_due_sources().await {
                 tracing::error!(%error, "cannot read the sources table");
             }
             tokio::select! {
                 () = tokio::time::sleep(TICK) => {}
-                _ = stop.changed() => {}
+                () = stop.cancelled() => {}
             }
         }
     }
 
     /// Polls every source that is due now, a few at a time, and waits for them.
     pub async fn poll_due_sources(&self) -> anyhow::Result<()> {
-        let due = self.publisher.store.due_sources(now_ms()).await?;
+        let due = self.services.inner.store.due_sources(now_ms()).await?;
         let mut polls = JoinSet::new();
         for source in due {
             if polls.len() >= PARALLEL_POLLS {
@@ -81,12 +81,12 @@ impl Watcher {
     }
 
     async fn poll_and_record(&self, source: &SourceRecord) {
-        let store = &self.publisher.store;
+        let store = &self.services.inner.store;
         let interval_ms = source.poll_interval_secs * 1000;
         match self.poll(source).await {
             Ok((report, validators)) => {
                 let result = if report.not_modified { "not_modified" } else { "ok" };
-                self.publisher.metrics.source_polled(&source.name, result);
+                self.services.inner.metrics.source_polled(&source.name, result);
                 tracing::debug!(source = source.name, ?report, "polled");
                 let next = now_ms() + spread(interval_ms);
                 if let Err(error) = store
@@ -102,7 +102,7 @@ impl Watcher {
                 }
             }
             Err(error) => {
-                self.publisher.metrics.source_polled(&source.name, "error");
+                self.services.inner.metrics.source_polled(&source.name, "error");
                 let backoff =
                     interval_ms.saturating_mul(1 << source.consecutive_failures.clamp(0, 12)).min(MAX_BACKOFF_MS);
                 tracing::warn!(
@@ -123,32 +123,32 @@ impl Watcher {
     /// Fetches and reads one source; records its backlog at the first poll, publishes new items
     /// afterwards. Public so that tests can poll deterministically.
     pub async fn poll(&self, source: &SourceRecord) -> anyhow::Result<(PollReport, Validators)> {
-        let url = match source.kind.as_str() {
-            "wordpress" => wordpress_posts_url(&source.url),
-            _ => source.url.clone(),
+        let url = match source.kind {
+            SourceKind::Wordpress => wordpress_posts_url(&source.url),
+            SourceKind::Feed => source.url.clone(),
         };
         let validators = Validators { etag: source.etag.clone(), last_modified: source.last_modified.clone() };
-        let fetched = match self.publisher.fetcher.get(&url, &validators).await? {
+        let fetched = match self.services.inner.fetcher.get(&url, &validators).await? {
             FetchOutcome::NotModified => {
                 return Ok((PollReport { not_modified: true, ..PollReport::default() }, validators));
             }
             FetchOutcome::Fetched(fetched) => fetched,
         };
-        let (document, fetched) = match source.kind.as_str() {
-            "wordpress" => {
+        let (document, fetched) = match source.kind {
+            SourceKind::Wordpress => {
                 (FeedDocument { items: parse_wordpress(&fetched.body)?, ..FeedDocument::default() }, fetched)
             }
-            _ => self.feed_document(source, fetched).await?,
+            SourceKind::Feed => self.feed_document(source, fetched).await?,
         };
         self.subscribe_at_hub(source, &document).await;
         let mut items = document.items;
         resolve_links(&mut items, &fetched.final_url);
         let mut report = PollReport { items: items.len(), ..PollReport::default() };
         if source.primed {
-            report.published = self.publisher.publish_new_items(source, items).await?;
+            report.published = self.services.articles().publish_new_items(source, items).await?;
         } else {
             let backlog: Vec<NewArticle> = items.iter().map(|item| article_of_item(source.id, item)).collect();
-            report.backlog = self.publisher.store.record_backlog(source.id, &backlog).await?;
+            report.backlog = self.services.inner.store.record_backlog(source.id, &backlog).await?;
             tracing::info!(source = source.name, recorded = report.backlog, "first poll: backlog recorded, not pushed");
         }
         Ok((report, fetched.validators))
@@ -168,8 +168,8 @@ impl Watcher {
             feed = feed_url,
             "the address is a page; watching its feed"
         );
-        self.publisher.store.set_source_feed_url(source.id, &feed_url).await?;
-        let feed = self.publisher.fetcher.get_page(&feed_url).await?;
+        self.services.inner.store.set_source_feed_url(source.id, &feed_url).await?;
+        let feed = self.services.inner.fetcher.get_page(&feed_url).await?;
         Ok((parse_feed_document(&feed.feed_body())?, feed))
     }
 

@@ -41,12 +41,7 @@ pub fn announcement(
     created_by: &str,
 ) -> Result<NewBroadcast, RenderError> {
     let bodies = bodies(renderer, |platform, language| {
-        let body = if breaking {
-            renderer.breaking(platform, language, text, url)?
-        } else {
-            renderer.announcement(platform, language, text, url)?
-        };
-        Ok((body, None))
+        Ok((renderer.announcement(platform, language, text, url, breaking)?, None))
     })?;
     let first_line = text.trim().lines().next().unwrap_or_default();
     Ok(NewBroadcast {

@@ -164,26 +164,22 @@ impl Renderer {
         })
     }
 
-    /// A breaking message from an editor or the API.
-    pub fn breaking(
-        &self,
-        platform: Platform,
-        language: Language,
-        text: &str,
-        url: Option<&str>,
-    ) -> Result<String, RenderError> {
-        self.text_with_link(platform, language, "breaking", text, url)
-    }
-
-    /// A message pushed through the API that is not breaking news.
+    /// An editor's message (from the chat, the API or the CLI): breaking news, or an
+    /// announcement that is not.
     pub fn announcement(
         &self,
         platform: Platform,
         language: Language,
         text: &str,
         url: Option<&str>,
+        breaking: bool,
     ) -> Result<String, RenderError> {
-        self.text_with_link(platform, language, "announcement", text, url)
+        let templates = self.templates(platform);
+        let url = url.filter(|url| is_web_link(url));
+        let template = templates.template(language, if breaking { "breaking" } else { "announcement" })?;
+        fit(templates.markup, &template, text.trim(), templates.limit(Room::Text), |text| {
+            context! { text => text, url => url }
+        })
     }
 
     /// Several stories in one text message: a header counting them, then a line for each story
@@ -214,22 +210,6 @@ impl Renderer {
         let fits = |shown: usize| Ok(markup.visible_len(&with_first(shown)?) <= limit);
         let shown = most_that_fit(entries.len().saturating_sub(1), fits)?;
         Ok(within_limit(markup, with_first(shown)?, limit))
-    }
-
-    fn text_with_link(
-        &self,
-        platform: Platform,
-        language: Language,
-        name: &str,
-        text: &str,
-        url: Option<&str>,
-    ) -> Result<String, RenderError> {
-        let templates = self.templates(platform);
-        let url = url.filter(|url| is_web_link(url));
-        let template = templates.template(language, name)?;
-        fit(templates.markup, &template, text.trim(), templates.limit(Room::Text), |text| {
-            context! { text => text, url => url }
-        })
     }
 
     fn templates(&self, platform: Platform) -> &PlatformTemplates {

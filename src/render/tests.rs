@@ -97,20 +97,23 @@ fn each_language_labels_links_in_its_own_words() {
         let link = format!("{label}{linked}");
         let link = link.as_str();
         assert!(article_in(language, "T", "S.", url).ends_with(link), "{language}");
-        assert!(renderer.breaking(TELEGRAM, language, "T", Some(url)).unwrap().ends_with(link), "{language}");
-        assert!(renderer.announcement(TELEGRAM, language, "T", Some(url)).unwrap().ends_with(link), "{language}");
+        assert!(renderer.announcement(TELEGRAM, language, "T", Some(url), true).unwrap().ends_with(link), "{language}");
+        assert!(
+            renderer.announcement(TELEGRAM, language, "T", Some(url), false).unwrap().ends_with(link),
+            "{language}"
+        );
     }
 }
 
 #[test]
 fn breaking_news_is_labelled_and_escaped() {
-    let message = Renderer::default().breaking(TELEGRAM, English, "Gempa <M7>", None).unwrap();
+    let message = Renderer::default().announcement(TELEGRAM, English, "Gempa <M7>", None, true).unwrap();
     assert_eq!(message, "🔴 <b>BREAKING NEWS</b>\n\nGempa &lt;M7&gt;");
 }
 
 #[test]
 fn breaking_news_is_labelled_in_indonesian() {
-    let message = Renderer::default().breaking(TELEGRAM, Indonesian, "Gempa <M7>", None).unwrap();
+    let message = Renderer::default().announcement(TELEGRAM, Indonesian, "Gempa <M7>", None, true).unwrap();
     assert_eq!(message, "🔴 <b>BERITA TERKINI</b>\n\nGempa &lt;M7&gt;");
 }
 
@@ -121,8 +124,8 @@ fn every_platform_has_every_template_in_every_language() {
     for platform in renderer.platforms() {
         for &language in Language::ALL {
             assert!(renderer.article(platform, language, &view, Room::Text).is_ok());
-            assert!(renderer.breaking(platform, language, "x", None).is_ok());
-            assert!(renderer.announcement(platform, language, "x", None).is_ok());
+            assert!(renderer.announcement(platform, language, "x", None, true).is_ok());
+            assert!(renderer.announcement(platform, language, "x", None, false).is_ok());
             assert!(renderer.digest(platform, language, &[entry("x")]).is_ok());
         }
     }
@@ -132,7 +135,7 @@ fn every_platform_has_every_template_in_every_language() {
 fn an_editors_text_leaves_room_for_the_template() {
     let renderer = Renderer::default();
     let text = "x".repeat(renderer.announcement_budget());
-    let message = renderer.breaking(TELEGRAM, Indonesian, &text, Some("https://example.org/a")).unwrap();
+    let message = renderer.announcement(TELEGRAM, Indonesian, &text, Some("https://example.org/a"), true).unwrap();
     assert!(message.contains(&text), "the whole text fits");
 }
 
@@ -195,8 +198,11 @@ fn an_operators_digest_cannot_overflow() {
 #[test]
 fn an_operators_template_replaces_the_built_in_one_and_is_still_escaped() {
     let renderer = with_operator_files(&[("breaking.html.j2", "⚡ <i>{{ text }}</i>")]);
-    assert_eq!(renderer.breaking(TELEGRAM, English, "a < b", None).unwrap(), "⚡ <i>a &lt; b</i>");
-    assert!(renderer.announcement(TELEGRAM, English, "x", None).unwrap().starts_with('x'), "the others stay built in");
+    assert_eq!(renderer.announcement(TELEGRAM, English, "a < b", None, true).unwrap(), "⚡ <i>a &lt; b</i>");
+    assert!(
+        renderer.announcement(TELEGRAM, English, "x", None, false).unwrap().starts_with('x'),
+        "the others stay built in"
+    );
 }
 
 #[test]

@@ -47,7 +47,7 @@ fn main() {
     row("pages without a summary (target 0)", &|run| run.tally.missing.len().to_string());
     row("body token precision", &|run| format!("{:.3}", run.body_precision));
     row("body token recall", &|run| format!("{:.3}", run.body_recall));
-    row("body token F1", &|run| format!("{:.3}", run.body_f1()));
+    row("body token F1", &|run| format!("{:.3}", f1(run.body_precision, run.body_recall)));
     row("pages read per second (one core)", &|run| format!("{:.0}", run.pages_per_second));
     println!("(columns: {})", COLUMNS.map(|(name, _)| name).join(" | "));
 
@@ -56,6 +56,11 @@ fn main() {
 
 fn summarizer(extractor: Extractor) -> Summarizer {
     Summarizer::new(&SummarySettings::default()).with_extractor(extractor)
+}
+
+/// The harmonic mean of a precision and a recall.
+fn f1(precision: f64, recall: f64) -> f64 {
+    if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) }
 }
 
 fn short(name: &str) -> &str {

@@ -11,6 +11,8 @@ use proptest::prelude::*;
 
 /// Cases per property: enough to find the usual suspects, few enough for a debug build in CI.
 const CASES: u32 = 48;
+/// Cases for whole pages, each up to thousands of levels deep and hundreds of kilobytes long.
+const PAGE_CASES: u32 = 12;
 
 /// Text a hostile or broken page may hold: right-to-left scripts, emoji (with joiners and
 /// flags), combining marks, broken and unknown entities, markup characters, odd whitespace.
@@ -103,19 +105,6 @@ proptest! {
     }
 
     #[test]
-    fn reading_any_page_gives_a_summary_within_budget_and_web_links_only(page in nasty_page()) {
-        let settings = SummarySettings::default();
-        let preview = Summarizer::new(&settings).preview_page(&page, "https://news.example/a/b");
-        if let Some(summary) = &preview.summary {
-            prop_assert!(summary.chars().count() <= settings.max_chars, "{summary:?}");
-            prop_assert!(!summary.trim().is_empty());
-        }
-        for link in preview.image_url.iter().chain(&preview.canonical_url) {
-            prop_assert!(is_http(link), "{link:?}");
-        }
-    }
-
-    #[test]
     fn every_article_message_fits_telegram_with_balanced_markup(
         title in nasty_text(),
         summary in prop::option::of(nasty_text()),
@@ -128,6 +117,23 @@ proptest! {
             let message = Renderer::default().article(language, &view, limit).expect("the built-in templates render");
             prop_assert!(visible_len(&message) <= limit, "{} > {limit}", visible_len(&message));
             prop_assert_eq!(markup_problem(&message), None, "{}", message);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(PAGE_CASES))]
+
+    #[test]
+    fn reading_any_page_gives_a_summary_within_budget_and_web_links_only(page in nasty_page()) {
+        let settings = SummarySettings::default();
+        let preview = Summarizer::new(&settings).preview_page(&page, "https://news.example/a/b");
+        if let Some(summary) = &preview.summary {
+            prop_assert!(summary.chars().count() <= settings.max_chars, "{summary:?}");
+            prop_assert!(!summary.trim().is_empty());
+        }
+        for link in preview.image_url.iter().chain(&preview.canonical_url) {
+            prop_assert!(is_http(link), "{link:?}");
         }
     }
 }

@@ -89,7 +89,7 @@ pub struct Fired(Vec<String>);
 impl Fired {
     /// Notes that `rule` fired.
     pub fn note(&mut self, rule: &Rule) {
-        if !self.0.iter().any(|name| *name == rule.name) {
+        if !self.0.contains(&rule.name) {
             self.0.push(rule.name.clone());
         }
     }

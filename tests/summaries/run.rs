@@ -19,14 +19,6 @@ pub struct Run {
     pub pages_per_second: f64,
 }
 
-impl Run {
-    /// The harmonic mean of the body's precision and recall.
-    pub fn body_f1(&self) -> f64 {
-        let (p, r) = (self.body_precision, self.body_recall);
-        if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
-    }
-}
-
 /// Reads every page of `pages` with `summarizer` and scores what came out.
 pub fn run(summarizer: &Summarizer, pages: &[Page]) -> Run {
     let mut run = Run::default();

@@ -2,7 +2,8 @@
 //! "Updated" lines, bylines, promotions and fact boxes that pages put before the first sentence
 //! of running text. The rules are data (`lead.toml`, and the operator's rule file).
 
-use super::rules::{Fired, RuleList};
+use super::rules::{Fired, Rule, RuleList};
+use super::summary::sentences;
 use crate::text::fold;
 
 /// Below this many characters a leading paragraph is a label, a kicker or a caption, not prose.
@@ -90,13 +91,12 @@ impl LeadRules {
     /// `paragraph` without what the strip rules remove from its start.
     fn strip_start<'a>(&self, mut paragraph: &'a str, fired: &mut Fired) -> &'a str {
         for _ in 0..MAX_STRIPS {
-            let Some((rule, found)) = self.strip.earliest(paragraph).filter(|(_, found)| found.start() == 0) else {
+            let Some((rule, rest)) = self.strip.iter().find_map(|rule| Some((rule, stripped_by(rule, paragraph)?)))
+            else {
                 break;
             };
             fired.note(rule);
-            let lead_starts =
-                rule.pattern.captures(paragraph).and_then(|groups| groups.name("lead")).map(|m| m.start());
-            paragraph = paragraph[lead_starts.unwrap_or(found.end())..].trim_start();
+            paragraph = rest;
         }
         paragraph
     }
@@ -119,10 +119,25 @@ impl LeadRules {
     }
 }
 
+/// What is left of `paragraph` once `rule` strips its start: up to the rule's `lead` group if it
+/// has one, else its whole match. `None` when the rule does not match at the start, or when what
+/// is left starts mid-sentence: then the stripped words were the lead's own.
+fn stripped_by<'a>(rule: &Rule, paragraph: &'a str) -> Option<&'a str> {
+    let groups = rule.pattern.captures(paragraph)?;
+    let whole = groups.get(0)?;
+    if whole.start() != 0 || whole.end() == 0 {
+        return None;
+    }
+    let rest = paragraph[groups.name("lead").map_or(whole.end(), |lead| lead.start())..].trim_start();
+    (rest.is_empty() || starts_like_a_sentence(rest)).then_some(rest)
+}
+
 /// Whether `paragraph` reads as running text rather than a heading, a label, a credit or the
-/// tail of a sentence broken off: it starts and ends like a sentence and has a sentence's length.
+/// tail of a sentence broken off: it starts like a sentence, its first sentence ends like one,
+/// and it has a sentence's length.
 fn is_running_text(paragraph: &str) -> bool {
-    let end = paragraph.trim_end_matches(['"', '”', '’', '\'', ')', ']', '»']);
+    let Some(first) = sentences(paragraph).first().copied() else { return false };
+    let end = first.trim_end_matches(['"', '”', '’', '\'', ')', ']', '»']);
     end.ends_with(['.', '!', '?', '…'])
         && !paragraph.starts_with(char::is_lowercase)
         && paragraph.split_whitespace().count() >= MIN_PROSE_WORDS
@@ -144,8 +159,11 @@ fn join_drop_cap(lead: &str) -> String {
 }
 
 fn starts_like_a_sentence(text: &str) -> bool {
-    text.starts_with(|c: char| c.is_uppercase() || c.is_numeric() || matches!(c, '“' | '"' | '‘'))
+    text.starts_with(|c: char| c.is_uppercase() || c.is_numeric() || matches!(c, '“' | '"' | '‘' | '\'' | '(' | '['))
 }
+
+#[cfg(test)]
+mod examples;
 
 #[cfg(test)]
 mod tests {

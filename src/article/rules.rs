@@ -60,6 +60,11 @@ impl RuleList {
         self.0.iter().filter_map(|rule| rule.pattern.find(text).map(|m| (rule, m))).min_by_key(|(_, m)| m.start())
     }
 
+    /// The rules, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &Rule> {
+        self.0.iter()
+    }
+
     /// Adds `more` after these rules.
     pub fn extend(&mut self, more: RuleList) {
         self.0.extend(more.0);

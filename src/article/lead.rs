@@ -11,8 +11,8 @@ const MIN_PROSE_CHARS: usize = 60;
 /// Fewer words than this and a paragraph ending like a sentence is still a label ("Photo: AP.").
 const MIN_PROSE_WORDS: usize = 8;
 
-/// At most this many rules are stripped from the start of one paragraph: a guard against rules
-/// that match the empty string.
+/// At most this many strips from the start of one paragraph: enough for a timestamp, a byline and
+/// page furniture in a row, and a bound on the work a page can cause.
 const MAX_STRIPS: usize = 8;
 
 /// An article from its lead on.

@@ -58,15 +58,20 @@ impl Summarizer {
         match best {
             Some(best) if best.summary.is_some() => best,
             best => {
-                let every_paragraph = paragraphs_from_html(html);
-                let body = Body { title: None, text: every_paragraph.join("\n"), paragraphs: every_paragraph };
-                let (preview, _) = self.preview_body(&meta, body, None);
+                let last_resort = self.preview_of_every_paragraph(&meta, html);
                 match best {
-                    Some(best) if preview.summary.is_none() => best,
-                    _ => preview,
+                    Some(best) if last_resort.summary.is_none() => best,
+                    _ => last_resort,
                 }
             }
         }
+    }
+
+    /// The preview of every paragraph of the page, for pages no extractor can read.
+    fn preview_of_every_paragraph(&self, meta: &PageMeta, html: &str) -> PagePreview {
+        let paragraphs = paragraphs_from_html(html);
+        let body = Body { title: None, text: paragraphs.join("\n"), paragraphs };
+        self.preview_body(meta, body, None).0
     }
 
     /// The preview of `body`, and whether its summary starts with running text.

@@ -1,8 +1,13 @@
 //! Every built-in lead rule at work on what real pages put before their lead, in English and
 //! Indonesian, and leads that look like boilerplate to a careless rule but must stay whole.
 
+use std::sync::LazyLock;
+
 use super::super::BoilerplateRules;
 use super::*;
+
+/// Compiled once: compiling every rule for each example would make up most of the test's time.
+static RULES: LazyLock<BoilerplateRules> = LazyLock::new(BoilerplateRules::default);
 
 /// What comes before the lead, paragraph by paragraph, with the rule that skips it.
 const BEFORE_THE_LEAD: &[(&str, &str)] = &[
@@ -150,13 +155,13 @@ const LEAD: &str = "The city council voted on Monday to close the old bridge to 
 fn from_lead(paragraphs: &[&str]) -> (Vec<String>, Vec<String>) {
     let mut fired = Fired::default();
     let paragraphs = paragraphs.iter().map(|p| (*p).to_owned()).collect();
-    let lead = BoilerplateRules::default().lead.from_lead(paragraphs, "", false, &mut fired);
+    let lead = RULES.lead.from_lead(paragraphs, "", false, &mut fired);
     (lead.paragraphs, fired.into_names())
 }
 
 #[test]
 fn every_built_in_lead_rule_has_an_example() {
-    let rules = BoilerplateRules::default().lead;
+    let rules = &RULES.lead;
     let names = rules.skip.names().chain(rules.strip.names()).chain(rules.dateline.names());
     let examples: Vec<&str> = BEFORE_THE_LEAD
         .iter()

@@ -108,3 +108,22 @@ fn a_feed_content_fragment_is_summarised() {
 fn an_article_without_prose_has_no_summary() {
     assert_eq!(summarizer().summarize_html("T", "<p>Short.</p>"), None);
 }
+
+#[test]
+fn an_operators_lead_rules_from_the_rules_file_are_used_with_the_built_in_ones() {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let operator = "drop_paragraph = ['^Mitra Kami']\n\
+                    skip_before_lead = [{ name = \"kicker\", pattern = '^EKSKLUSIF\\b' }]\n";
+    std::fs::write(file.path(), operator).unwrap();
+    let settings = SummarySettings { rules_file: Some(file.path().to_owned()), ..SummarySettings::default() };
+    let summarizer = Summarizer::from_settings(&settings).unwrap();
+    let paragraphs = [
+        "EKSKLUSIF: wawancara dengan menteri keuangan tentang rencana anggaran tahun depan.",
+        "Mitra Kami: promo",
+        "Menteri Keuangan menyampaikan rencana anggaran tahun depan di Jakarta pada Senin pagi.",
+    ];
+    let mut fired = Fired::default();
+    let summary = summarizer.summarize_noting("Anggaran", paragraphs.map(str::to_owned).to_vec(), &mut fired);
+    assert_eq!(summary.as_deref(), Some(paragraphs[2]));
+    assert_eq!(fired.into_names(), ["^Mitra Kami", "kicker"]);
+}

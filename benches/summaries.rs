@@ -50,6 +50,9 @@ fn main() {
     row("body token F1", &|run| format!("{:.3}", f1(run.body_precision, run.body_recall)));
     row("pages read per second (one core)", &|run| format!("{:.0}", run.pages_per_second));
     println!("(columns: {})", COLUMNS.map(|(name, _)| name).join(" | "));
+    if let Some(chosen) = runs.last() {
+        print_by_suite(&pages, &chosen.tally);
+    }
 
     show_details(&pages);
 }
@@ -65,6 +68,20 @@ fn f1(precision: f64, recall: f64) -> f64 {
 
 fn short(name: &str) -> &str {
     name.split(':').next().unwrap_or(name)
+}
+
+/// The first-sentence figure of the chosen extraction for each suite of the corpus: their golds
+/// differ (people for scrapinghub, Readability.js's own output for readability).
+fn print_by_suite(pages: &[corpus::Page], tally: &scores::Tally) {
+    let suite = |name: &str| name.split('/').next().unwrap_or(name).to_owned();
+    let mut suites: Vec<String> = pages.iter().map(|page| suite(&page.name)).collect();
+    suites.dedup();
+    for name in suites {
+        let with_lead = pages.iter().filter(|page| suite(&page.name) == name && page.gold.lead.is_some()).count();
+        let wrong = tally.wrong_start.iter().map(|(page, _, _)| page).chain(&tally.missing);
+        let right = with_lead - wrong.filter(|page| suite(page) == name).count();
+        println!("  chosen, {name}: first sentence right {right}/{with_lead}");
+    }
 }
 
 /// Lists the pages behind one figure, when `SUMMARIES_SHOW` asks for them.

@@ -46,7 +46,7 @@ async fn main() -> anyhow::Result<()> {
     let per_second =
         per_second_on_one_core(|| summarizer.read_page(&page, "https://example.org/a").summary.map_or(0, |s| s.len()));
     println!(
-        "summarise: {per_second:.0} article pages/s on one core (readability + boilerplate rules + lead, {:.0} KiB page)",
+        "summarise: {per_second:.0} article pages/s on one core (rs-trafilatura + boilerplate and lead rules, {:.0} KiB page)",
         page.len() as f64 / 1024.0
     );
 

@@ -25,7 +25,7 @@ use crate::{
     http::{self, HttpState},
     metrics::Metrics,
     render::Renderer,
-    services::{LimitsControl, ServiceParts, Services},
+    services::{LimitsControl, ServiceParts, Services, pages::PageReader, preview::Previewer},
     sources::{Fetcher, guard::AddressGuard, websub::WebSub},
     store::{ReaderDefaults, Store},
     telegram::{self, BotContext, Editors, TelegramTransport},
@@ -172,6 +172,14 @@ pub async fn tool_services(settings: &Settings) -> anyhow::Result<Services> {
     let telegram_pacer = Arc::new(Pacer::new(telegram::pacing::rules(&settings.limits)));
     let parts = Parts { store, engine, metrics, telegram_pacer };
     assemble_services(settings, parts, TaskTracker::new(), CancellationToken::new())
+}
+
+/// What `kabar preview` needs: pages read and messages rendered as `settings` would, and no
+/// database.
+pub fn previewer(settings: &Settings) -> anyhow::Result<Previewer> {
+    let (summarizer, renderer) = load_operator_content(settings)?;
+    let pages = PageReader::new(Fetcher::new(AddressGuard::from(&settings.fetch)), Arc::new(summarizer));
+    Ok(Previewer::new(pages, Arc::new(renderer)))
 }
 
 /// The bot, in webhook mode when configured, else long polling.

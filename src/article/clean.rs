@@ -1,52 +1,62 @@
-//! Boilerplate removal: the rules are data (`boilerplate.toml`), applied paragraph by paragraph.
+//! Boilerplate removal and the lead rules: data (`boilerplate.toml`, `lead.toml`), applied
+//! paragraph by paragraph.
 
-use regex::Regex;
 use serde::Deserialize;
 
-/// The built-in rules, tuned on Indonesian and English news sites.
-const DEFAULT_RULES: &str = include_str!("boilerplate.toml");
+use super::lead::LeadRules;
+pub use super::rules::RuleError;
+use super::rules::{Fired, RuleList, RuleText};
 
-/// Compiled boilerplate rules.
+/// The built-in boilerplate rules, tuned on Indonesian and English news sites.
+const BOILERPLATE_RULES: &str = include_str!("boilerplate.toml");
+/// The built-in lead rules: what comes before an article's first sentence.
+const LEAD_RULES: &str = include_str!("lead.toml");
+
+/// Compiled rules: boilerplate anywhere in an article, and what may come before its lead.
 #[derive(Debug, Clone)]
 pub struct BoilerplateRules {
-    drop_paragraph: Vec<Regex>,
-    cut_from: Vec<Regex>,
-    stop_at: Vec<Regex>,
+    drop_paragraph: RuleList,
+    cut_from: RuleList,
+    stop_at: RuleList,
+    /// What to skip or strip before the article's first sentence.
+    pub lead: LeadRules,
 }
 
+/// The lists of a rule file. Every list is optional, and each rule is a pattern or a table
+/// `{ name, pattern }`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-struct RuleText {
-    drop_paragraph: Vec<String>,
-    cut_from: Vec<String>,
-    stop_at: Vec<String>,
-}
-
-/// A rule file that cannot be used, with the offending pattern.
-#[derive(Debug, thiserror::Error)]
-pub enum RuleError {
-    #[error("cannot read {0}: {1}")]
-    Read(String, std::io::Error),
-    #[error("boilerplate rules are not valid TOML: {0}")]
-    Syntax(#[from] toml::de::Error),
-    #[error("boilerplate rule `{pattern}` in {list} is not a valid regular expression: {source}")]
-    Pattern { list: &'static str, pattern: String, source: regex::Error },
+struct RuleFile {
+    drop_paragraph: Vec<RuleText>,
+    cut_from: Vec<RuleText>,
+    stop_at: Vec<RuleText>,
+    skip_before_lead: Vec<RuleText>,
+    strip_before_lead: Vec<RuleText>,
+    dateline: Vec<RuleText>,
 }
 
 impl Default for BoilerplateRules {
     fn default() -> Self {
-        BoilerplateRules::from_toml(DEFAULT_RULES).expect("the built-in boilerplate rules compile")
+        let mut rules = BoilerplateRules::from_toml(BOILERPLATE_RULES).expect("the built-in boilerplate rules compile");
+        rules.extend(BoilerplateRules::from_toml(LEAD_RULES).expect("the built-in lead rules compile"));
+        rules
     }
 }
 
 impl BoilerplateRules {
-    /// Compiles rules from TOML text with the lists `drop_paragraph`, `cut_from` and `stop_at`.
+    /// Compiles rules from TOML text with any of the lists `drop_paragraph`, `cut_from`,
+    /// `stop_at`, `skip_before_lead`, `strip_before_lead` and `dateline`.
     pub fn from_toml(text: &str) -> Result<BoilerplateRules, RuleError> {
-        let rules: RuleText = toml::from_str(text)?;
+        let file: RuleFile = toml::from_str(text)?;
         Ok(BoilerplateRules {
-            drop_paragraph: compile("drop_paragraph", rules.drop_paragraph)?,
-            cut_from: compile("cut_from", rules.cut_from)?,
-            stop_at: compile("stop_at", rules.stop_at)?,
+            drop_paragraph: RuleList::compile("drop_paragraph", file.drop_paragraph)?,
+            cut_from: RuleList::compile("cut_from", file.cut_from)?,
+            stop_at: RuleList::compile("stop_at", file.stop_at)?,
+            lead: LeadRules {
+                skip: RuleList::compile("skip_before_lead", file.skip_before_lead)?,
+                strip: RuleList::compile("strip_before_lead", file.strip_before_lead)?,
+                dateline: RuleList::compile("dateline", file.dateline)?,
+            },
         })
     }
 
@@ -55,6 +65,7 @@ impl BoilerplateRules {
         self.drop_paragraph.extend(more.drop_paragraph);
         self.cut_from.extend(more.cut_from);
         self.stop_at.extend(more.stop_at);
+        self.lead.extend(more.lead);
     }
 
     /// The built-in rules plus those in the operator's `file`.
@@ -67,15 +78,22 @@ impl BoilerplateRules {
 
     /// The article's paragraphs without boilerplate, in order.
     pub fn clean(&self, paragraphs: impl IntoIterator<Item = String>) -> Vec<String> {
+        self.clean_noting(paragraphs, &mut Fired::default())
+    }
+
+    /// [`clean`](Self::clean), noting in `fired` the rules that removed something.
+    pub fn clean_noting(&self, paragraphs: impl IntoIterator<Item = String>, fired: &mut Fired) -> Vec<String> {
         let mut kept = Vec::new();
         for paragraph in paragraphs {
-            if self.stop_at.iter().any(|rule| rule.is_match(&paragraph)) {
+            if let Some(rule) = self.stop_at.matching(&paragraph) {
+                fired.note(rule);
                 break;
             }
-            if self.drop_paragraph.iter().any(|rule| rule.is_match(&paragraph)) {
+            if let Some(rule) = self.drop_paragraph.matching(&paragraph) {
+                fired.note(rule);
                 continue;
             }
-            let cut = self.cut_promotions(&paragraph);
+            let cut = self.cut_promotions(&paragraph, fired);
             if !cut.is_empty() {
                 kept.push(cut.to_owned());
             }
@@ -83,22 +101,15 @@ impl BoilerplateRules {
         kept
     }
 
-    fn cut_promotions<'a>(&self, paragraph: &'a str) -> &'a str {
-        let end = self
-            .cut_from
-            .iter()
-            .filter_map(|rule| rule.find(paragraph).map(|m| m.start()))
-            .min()
-            .unwrap_or(paragraph.len());
-        paragraph[..end].trim()
+    fn cut_promotions<'a>(&self, paragraph: &'a str, fired: &mut Fired) -> &'a str {
+        match self.cut_from.earliest(paragraph) {
+            Some((rule, found)) => {
+                fired.note(rule);
+                paragraph[..found.start()].trim()
+            }
+            None => paragraph.trim(),
+        }
     }
-}
-
-fn compile(list: &'static str, patterns: Vec<String>) -> Result<Vec<Regex>, RuleError> {
-    patterns
-        .into_iter()
-        .map(|pattern| Regex::new(&pattern).map_err(|source| RuleError::Pattern { list, pattern, source }))
-        .collect()
 }
 
 #[cfg(test)]
@@ -164,8 +175,23 @@ mod tests {
     }
 
     #[test]
+    fn an_operators_named_rules_say_when_they_fire() {
+        let mut rules = BoilerplateRules::default();
+        let operator = "drop_paragraph = [{ name = \"partner ads\", pattern = '^Mitra Kami' }]";
+        rules.extend(BoilerplateRules::from_toml(operator).unwrap());
+        let mut fired = Fired::default();
+        rules.clean_noting(["Mitra Kami: promo".to_owned(), "Body.".to_owned()], &mut fired);
+        assert_eq!(fired.into_names(), ["partner ads"]);
+    }
+
+    #[test]
     fn a_bad_operator_rule_is_reported_with_its_pattern() {
         let error = BoilerplateRules::from_toml("drop_paragraph = ['(unclosed']").unwrap_err();
         assert!(error.to_string().contains("(unclosed"));
+    }
+
+    #[test]
+    fn an_unknown_list_is_refused_rather_than_ignored() {
+        assert!(BoilerplateRules::from_toml("skip_before_leed = ['x']").is_err());
     }
 }

@@ -3,8 +3,7 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
-
+use super::BoilerplateRules;
 use crate::text::cut_at_word;
 
 /// Words that end with a period without ending the sentence (compared without the period,
@@ -16,23 +15,11 @@ const ABBREVIATIONS: &[&str] = &[
     "u.k", "inc", "ltd", "co", "corp", "gen", "gov", "sen", "rep", "st", "mt", "ft", "approx",
 ];
 
-/// "WASHINGTON, DC, sp-globalindo.co.id – ", "JAKARTA - ", "KOMPAS.com — ".
-static DATELINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^\s*(?:\p{Lu}[\p{Lu}\p{N} .,'’/()-]{1,60}?(?:,\s*[\w-]+(?:\.[\w-]+)+)?|[\w-]+(?:\.[\w-]+)+)\s*[–—-]{1,2}\s+",
-    )
-    .expect("the dateline pattern compiles")
-});
-
-/// Removes a leading dateline from the article's first paragraph.
+/// Removes a leading dateline ("JAKARTA – ") from the article's first paragraph, by the
+/// built-in `dateline` rules of `lead.toml`.
 pub fn strip_dateline(paragraph: &str) -> &str {
-    match DATELINE.find(paragraph) {
-        // A dash inside the first words of ordinary prose is not a dateline: insist on a capital.
-        Some(m) if paragraph[m.end()..].starts_with(|c: char| c.is_uppercase() || c == '“' || c == '"') => {
-            &paragraph[m.end()..]
-        }
-        _ => paragraph,
-    }
+    static RULES: LazyLock<BoilerplateRules> = LazyLock::new(BoilerplateRules::default);
+    RULES.lead.strip_dateline(paragraph)
 }
 
 /// Splits prose into sentences, keeping each sentence's closing punctuation and quote.
@@ -110,24 +97,6 @@ mod tests {
     fn an_ellipsis_ends_one_sentence_not_three() {
         // Found by the feed corpus: the dots after the first were read as ends of their own.
         assert_eq!(sentences("It rained... Then it stopped!? Yes."), vec!["It rained...", "Then it stopped!?", "Yes."]);
-    }
-
-    #[test]
-    fn a_dateline_with_the_site_name_is_stripped() {
-        let text = "WASHINGTON, DC, sp-globalindo.co.id – Pentagon telah mengonfirmasi.";
-        assert_eq!(strip_dateline(text), "Pentagon telah mengonfirmasi.");
-    }
-
-    #[test]
-    fn simple_datelines_are_stripped() {
-        assert_eq!(strip_dateline("JAKARTA - Presiden tiba."), "Presiden tiba.");
-        assert_eq!(strip_dateline("KOMPAS.com — Hujan turun."), "Hujan turun.");
-    }
-
-    #[test]
-    fn prose_without_a_dateline_is_left_alone() {
-        let text = "The minister said - quietly - that it was over.";
-        assert_eq!(strip_dateline(text), text);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 mod broadcast;
 mod editors;
+mod preview;
 mod sources;
 mod stats;
 mod subscribers;
@@ -59,6 +60,8 @@ pub enum Command {
     Subscribers(subscribers::SubscribersArgs),
     /// Adds, removes or lists who may push breaking news from the chat.
     Editors(editors::EditorsArgs),
+    /// Prints the message readers would receive for an article page, sending nothing.
+    Preview(preview::PreviewArgs),
 }
 
 impl Command {
@@ -73,6 +76,7 @@ impl Command {
             Command::Stats(args) => args.execute().await,
             Command::Subscribers(args) => args.execute().await,
             Command::Editors(args) => args.execute().await,
+            Command::Preview(args) => args.execute().await,
         }
     }
 }

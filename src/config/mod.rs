@@ -126,6 +126,20 @@ pub struct EditorSettings {
     pub user_ids: Vec<i64>,
 }
 
+/// Which extractor reads an article's body from its page (`summary.extractor`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Extractor {
+    /// dom_smoothie alone (a port of Readability.js), as kabar read pages before.
+    Readability,
+    /// rs-trafilatura alone (a port of trafilatura).
+    Trafilatura,
+    /// rs-trafilatura, then dom_smoothie when trafilatura's body gives no summary: the best on
+    /// the article corpus (`cargo bench --bench summaries`).
+    #[default]
+    Combined,
+}
+
 /// `[summary]`: how an article is described.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -134,13 +148,17 @@ pub struct SummarySettings {
     pub max_chars: usize,
     /// Keep the "CITY, site.co.id –" dateline at the start of the lead.
     pub keep_dateline: bool,
-    /// Extra boilerplate rules (TOML: drop_paragraph, cut_from, stop_at), added to the built-in ones.
+    /// Extra rules, added to the built-in ones: boilerplate (`drop_paragraph`, `cut_from`,
+    /// `stop_at`) and lead (`skip_before_lead`, `strip_before_lead`, `dateline`) lists of TOML,
+    /// each rule a pattern or a `{ name, pattern }` table.
     pub rules_file: Option<std::path::PathBuf>,
+    /// Which extractor reads an article's page.
+    pub extractor: Extractor,
 }
 
 impl Default for SummarySettings {
     fn default() -> Self {
-        Self { max_chars: 300, keep_dateline: false, rules_file: None }
+        Self { max_chars: 300, keep_dateline: false, rules_file: None, extractor: Extractor::default() }
     }
 }
 

@@ -19,10 +19,7 @@ use super::{
 };
 use crate::{
     domain::Limits,
-    services::{
-        articles::{PublishError, PublishOutcome},
-        newsroom::Queued,
-    },
+    services::{articles::PublishOutcome, newsroom::Queued, pages::PublishError},
 };
 
 pub fn router(state: HttpState) -> Router<HttpState> {

@@ -2,14 +2,12 @@
 //! order, with the article and its whole fan-out written in one transaction so that a story is
 //! pushed at most once, whoever finds it first (a poller, the CMS hook, a second feed).
 
-use super::Services;
+use super::{Services, pages::PublishError};
 use crate::{
-    article::PageArticle,
     domain::{IdempotencyKey, NewArticle, Remembered, SourceRecord},
     render::compose,
     sources::{
         canonical::{canonical_url, title_fingerprint},
-        fetch::FetchError,
         parse::{FeedItem, html_to_text},
     },
     store::StoreResult,
@@ -39,19 +37,6 @@ pub enum PublishOutcome {
     Published { broadcast_id: i64, recipients: i64 },
     /// Already known: nothing was queued.
     Duplicate,
-}
-
-/// Why a story given by URL could not be published.
-#[derive(Debug, thiserror::Error)]
-pub enum PublishError {
-    #[error("`{0}` is not an absolute http(s) URL")]
-    BadUrl(String),
-    #[error("cannot fetch the article: {0}")]
-    Fetch(#[from] FetchError),
-    #[error("no article title was found at {0}")]
-    NoTitle(String),
-    #[error(transparent)]
-    Internal(#[from] anyhow::Error),
 }
 
 /// Publishing stories: for the watcher, WebSub pushes, the CMS hook and editors' `/push`.
@@ -124,12 +109,15 @@ impl Articles<'_> {
         if summary.is_none()
             && let Some(link) = &item.link
         {
-            let page = self.read_page(link).await.unwrap_or_else(|error| {
-                tracing::warn!(source = source.name, %link, %error, "cannot read the article page; using the feed's excerpt");
-                PageArticle::default()
-            });
-            summary = page.summary;
-            image_url = image_url.or(page.image_url);
+            match self.0.pages().read(link).await {
+                Ok(page) => {
+                    summary = page.summary;
+                    image_url = image_url.or(page.image_url);
+                }
+                Err(error) => {
+                    tracing::warn!(source = source.name, %link, %error, "cannot read the article page; using the feed's excerpt")
+                }
+            }
         }
         let summary = summary.or_else(|| {
             item.summary_html
@@ -148,19 +136,7 @@ impl Articles<'_> {
         if self.0.inner.store.is_article_known(&known).await.map_err(anyhow::Error::from)? {
             return Ok(PublishOutcome::Duplicate);
         }
-        let page = self.read_page(url).await?;
-        let title = page.title.ok_or_else(|| PublishError::NoTitle(url.to_owned()))?;
-        let article = NewArticle {
-            source_id: None,
-            item_key: canonical.clone(),
-            canonical_url: Some(canonical),
-            fingerprint: title_fingerprint(&title),
-            title,
-            url: Some(url.to_owned()),
-            summary: page.summary,
-            image_url: page.image_url,
-            published_at: None,
-        };
+        let (article, page) = self.0.pages().article_at(url).await?;
         Ok(self.publish(article, &page.categories, None).await?)
     }
 
@@ -172,17 +148,6 @@ impl Articles<'_> {
     /// Keeps the CMS hook's answer to a request made with `key`.
     pub async fn remember(&self, key: &IdempotencyKey, status: u16, body: &str) -> StoreResult<()> {
         self.0.inner.store.remember(key, status, body).await
-    }
-
-    /// Reads the article at `url`: its title, summary, image and section.
-    pub async fn read_page(&self, url: &str) -> Result<PageArticle, FetchError> {
-        let page = self.0.inner.fetcher.get_page(url).await?;
-        let summarizer = self.0.inner.summarizer.clone();
-        let final_url = page.final_url.clone();
-        // Parsing a large page is CPU work: keep it off the async workers.
-        Ok(tokio::task::spawn_blocking(move || summarizer.read_page(&page.text(), &final_url))
-            .await
-            .unwrap_or_default())
     }
 
     async fn publish(

@@ -8,6 +8,7 @@
 //!   at most once; corrections; reading a page as a push would.
 //! - [`readers`]: subscribing, unsubscribing, preferences, channels and keywords.
 //! - [`sources`]: adding, removing and polling watched sites; WebSub verification.
+//! - [`pages`]: reading an article's page as a push does; [`preview`]: what a push would send.
 //! - [`editors`], [`limits`], [`inbox`] (stored webhook updates), [`health`] (readiness, metrics).
 //! - [`watcher`] and [`digests`]: the background loops that poll sources and send digests.
 
@@ -18,6 +19,8 @@ pub mod health;
 pub mod inbox;
 pub mod limits;
 pub mod newsroom;
+pub mod pages;
+pub mod preview;
 pub mod readers;
 pub mod sources;
 pub mod watcher;
@@ -111,6 +114,11 @@ impl Services {
     /// Runs `work` in the background, tracked: a clean stop waits for it.
     pub fn spawn(&self, work: impl Future<Output = ()> + Send + 'static) {
         self.inner.tasks.spawn(work);
+    }
+
+    /// Reads article pages as a push does.
+    pub fn pages(&self) -> pages::PageReader {
+        pages::PageReader::new(self.inner.fetcher.clone(), self.inner.summarizer.clone())
     }
 
     /// Cancelled when kabar stops: long background work ends early on it.

@@ -11,6 +11,7 @@ use crate::{
         BroadcastKind, BroadcastProgress, BroadcastSummary, FailedDelivery, IdempotencyKey, NewBroadcast, Remembered,
     },
     render::{RenderError, compose},
+    services::pages::PublishError,
     store::StoreResult,
     text::is_web_link,
 };
@@ -138,20 +139,15 @@ impl Newsroom<'_> {
             None => self.check(text, None, true)?,
             Some(link) => {
                 self.check(text, None, true)?;
-                let page = self
-                    .0
-                    .articles()
-                    .read_page(link.as_str())
-                    .await
-                    .map_err(|e| DraftError::Unreadable(e.to_string()))?;
-                let title = page
-                    .title
-                    .ok_or_else(|| DraftError::Unreadable(format!("no article title was found at {link}")))?;
-                let words = match page.summary {
-                    Some(summary) => format!("{title}\n\n{summary}"),
-                    None => title,
+                let (article, _) = self.0.pages().article_at(link.as_str()).await.map_err(|error| match error {
+                    PublishError::Internal(error) => DraftError::Internal(error),
+                    unreadable => DraftError::Unreadable(unreadable.to_string()),
+                })?;
+                let words = match article.summary {
+                    Some(summary) => format!("{}\n\n{summary}", article.title),
+                    None => article.title,
                 };
-                Announcement { text: words, url: Some(link.to_string()), breaking: true }
+                Announcement { text: words, url: article.url, breaking: true }
             }
         };
         let broadcast = self.compose(&announcement, created_by)?;

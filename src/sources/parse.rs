@@ -3,6 +3,9 @@
 use feed_rs::model::{Entry, Text};
 use serde::Deserialize;
 
+use url::Url;
+
+use crate::article::absolute_http_url;
 use crate::text::{cut_at_word, normalize_whitespace};
 
 /// At most this many items of one answer are considered: a feed of 10,000 items is a dump, not news.
@@ -55,11 +58,41 @@ pub fn parse_feed(body: &[u8]) -> Result<Vec<FeedItem>, ParseError> {
 
 /// A feed's items, oldest first, with its hub and self links.
 pub fn parse_feed_document(body: &[u8]) -> Result<FeedDocument, ParseError> {
-    let feed = feed_rs::parser::parse(body)?;
+    let mut feed = feed_rs::parser::parse(body)?;
     let link = |rel: &str| feed.links.iter().find(|l| l.rel.as_deref() == Some(rel)).map(|l| l.href.trim().to_owned());
     let (hub, topic) = (link("hub"), link("self"));
-    let items = oldest_first(feed.entries.into_iter().take(MAX_ITEMS).filter_map(item_of_entry).collect());
+    let site = feed.links.iter().find(|l| l.rel.as_deref().is_none_or(|rel| rel == "alternate"));
+    let feed_base = topic.as_deref().or(site.map(|l| l.href.trim())).and_then(|base| Url::parse(base).ok());
+    if let Some(base) = &feed_base
+        && may_have_unresolved_media(&feed, body)
+    {
+        take_media_resolved_against(&mut feed, body, base);
+    }
+    let mut items = oldest_first(feed.entries.into_iter().take(MAX_ITEMS).filter_map(item_of_entry).collect());
+    for item in &mut items {
+        resolve_item_urls(item, feed_base.as_ref());
+    }
     Ok(FeedDocument { items, hub, topic })
+}
+
+/// feed-rs drops media URLs it cannot make absolute: this reads the feed again against `base`
+/// (the feed's own link) and takes only the media from that reading, so that nothing else, such
+/// as the ids feed-rs makes up for items without one, changes.
+fn take_media_resolved_against(feed: &mut feed_rs::model::Feed, body: &[u8], base: &Url) {
+    let Ok(based) = feed_rs::parser::Builder::new().base_uri(Some(base.as_str())).build().parse(body) else { return };
+    if based.entries.len() == feed.entries.len() {
+        for (entry, based) in feed.entries.iter_mut().zip(based.entries) {
+            entry.media = based.media;
+        }
+    }
+}
+
+/// Whether some item may have lost its media: it has none, yet the feed has media elements.
+/// feed-rs leaves out a media element whose URL it cannot read, as happens to relative ones.
+fn may_have_unresolved_media(feed: &feed_rs::model::Feed, body: &[u8]) -> bool {
+    let mentions_media = |tag: &[u8]| body.windows(tag.len()).any(|window| window == tag);
+    feed.entries.iter().any(|entry| entry.media.is_empty())
+        && (mentions_media(b"<enclosure") || mentions_media(b"<media:"))
 }
 
 fn item_of_entry(entry: Entry) -> Option<FeedItem> {
@@ -111,16 +144,35 @@ fn plain_title(title: &Text) -> String {
     }
 }
 
-/// Makes relative item links absolute, against the URL the answer came from.
+/// Makes relative item links and image URLs absolute, against the URL the answer came from;
+/// images that are no web link (malformed, `javascript:`, `data:`, `file:`) are dropped, so the
+/// story goes out as text.
 pub fn resolve_links(items: &mut [FeedItem], base: &str) {
-    let Ok(base) = url::Url::parse(base) else { return };
-    for link in items.iter_mut().filter_map(|item| item.link.as_mut()) {
-        if url::Url::parse(link) == Err(url::ParseError::RelativeUrlWithoutBase)
-            && let Ok(absolute) = base.join(link)
-        {
-            *link = absolute.to_string();
-        }
+    let base = Url::parse(base).ok();
+    for item in items {
+        resolve_item_urls(item, base.as_ref());
     }
+}
+
+/// Resolves `item`'s link against `base`, and its image against its link, else `base`. An
+/// image that is relative with nothing to resolve it against stays as it is, for a later call
+/// with a base; any other image that is no absolute http(s) URL is dropped.
+fn resolve_item_urls(item: &mut FeedItem, base: Option<&Url>) {
+    if let (Some(link), Some(base)) = (item.link.as_mut(), base)
+        && Url::parse(link) == Err(url::ParseError::RelativeUrlWithoutBase)
+        && let Ok(absolute) = base.join(link)
+    {
+        *link = absolute.to_string();
+    }
+    let Some(image) = item.image_url.take() else { return };
+    let item_base = item.link.as_deref().and_then(|link| Url::parse(link).ok());
+    let image_base = item_base.as_ref().or(base);
+    let unresolvable = image_base.is_none() && Url::parse(image.trim()) == Err(url::ParseError::RelativeUrlWithoutBase);
+    item.image_url = if unresolvable && !image.trim().starts_with("//") {
+        Some(image)
+    } else {
+        absolute_http_url(&image, image_base)
+    };
 }
 
 /// The text of an HTML snippet: tags gone, entities decoded, whitespace folded.
@@ -275,6 +327,73 @@ mod tests {
         resolve_links(&mut items, "https://n.example/feed/");
         assert_eq!(items[1].link.as_deref(), Some("https://n.example/2024/dua/"));
         assert_eq!(items[0].link.as_deref(), Some("https://n.example/1"), "absolute links stay");
+    }
+
+    fn item_with_image(link: Option<&str>, image: &str) -> FeedItem {
+        FeedItem {
+            key: "k".to_owned(),
+            title: "T".to_owned(),
+            link: link.map(str::to_owned),
+            content_html: None,
+            summary_html: None,
+            image_url: Some(image.to_owned()),
+            published_at: None,
+            categories: Vec::new(),
+        }
+    }
+
+    fn resolved_image(link: Option<&str>, image: &str) -> Option<String> {
+        let mut items = [item_with_image(link, image)];
+        resolve_links(&mut items, "https://n.example/feed/");
+        items[0].image_url.take()
+    }
+
+    #[test]
+    fn an_absolute_item_image_is_kept() {
+        let image = resolved_image(Some("https://n.example/a/"), "https://cdn.example/a.jpg");
+        assert_eq!(image.as_deref(), Some("https://cdn.example/a.jpg"));
+    }
+
+    #[test]
+    fn a_relative_item_image_is_resolved_against_the_items_link_else_the_feed() {
+        let image = resolved_image(Some("https://other.example/2024/story/"), "foto.jpg");
+        assert_eq!(image.as_deref(), Some("https://other.example/2024/story/foto.jpg"));
+        assert_eq!(resolved_image(None, "/foto.jpg").as_deref(), Some("https://n.example/foto.jpg"));
+        assert_eq!(
+            resolved_image(Some("/2024/dua/"), "foto.jpg").as_deref(),
+            Some("https://n.example/2024/dua/foto.jpg")
+        );
+    }
+
+    #[test]
+    fn a_protocol_relative_item_image_takes_the_links_scheme() {
+        let image = resolved_image(Some("http://n.example/a"), "//cdn.example/a.jpg");
+        assert_eq!(image.as_deref(), Some("http://cdn.example/a.jpg"));
+    }
+
+    #[test]
+    fn a_missing_malformed_or_foreign_item_image_leaves_the_story_as_text() {
+        for refused in ["", "  ", "http://", "javascript:alert(1)", "data:image/png;base64,AAAA", "file:///etc/passwd"]
+        {
+            assert_eq!(resolved_image(Some("https://n.example/a"), refused), None, "{refused:?}");
+        }
+    }
+
+    #[test]
+    fn feed_images_are_resolved_against_the_feeds_own_link_at_parse_time() {
+        let rss = RSS
+            .replace("<channel><title>T</title>", "<channel><title>T</title><link>https://n.example/</link>")
+            .replace(
+                "<guid>g1</guid>",
+                "<guid>g1</guid><enclosure url=\"/img/satu.jpg\" type=\"image/jpeg\" length=\"1\"/>",
+            )
+            .replace(
+                "<guid>g2</guid>",
+                "<guid>g2</guid><enclosure url=\"javascript:x()\" type=\"image/jpeg\" length=\"1\"/>",
+            );
+        let items = parse_feed(rss.as_bytes()).unwrap();
+        assert_eq!(items[0].image_url.as_deref(), Some("https://n.example/img/satu.jpg"));
+        assert_eq!(items[1].image_url, None);
     }
 
     #[test]

@@ -17,6 +17,7 @@ mod idempotency;
 mod legacy;
 mod outcomes;
 mod preferences;
+mod preview;
 mod readers;
 mod sources;
 mod webhook;

@@ -10,7 +10,7 @@ use super::refuse_non_editor;
 use crate::{
     locale,
     render::telegram_html::escape,
-    services::articles::{PublishError, PublishOutcome},
+    services::{articles::PublishOutcome, pages::PublishError},
     telegram::{BotContext, reply},
 };
 

@@ -39,7 +39,9 @@ pub use platform::{ChatKind, Platform, Recipient};
 pub use schedule::{DeliveryMode, QuietHours, Route, Schedule, Zone};
 pub use source::{SourceKind, SourceOrigin, SourceRecord, WebSubState, WebSubSubscription};
 pub use stats::{QueueDepth, Stats, SubscriberCounts};
-pub use subscriber::{InactiveReason, NewSubscriber, Preference, SubscribeOutcome, Subscriber, WaitingReader};
+pub use subscriber::{
+    InactiveReason, NewSubscriber, Preference, ScheduleChoices, SubscribeOutcome, Subscriber, WaitingReader,
+};
 
 /// The current time as unix milliseconds, the unit of every stored timestamp.
 pub fn now_ms() -> i64 {

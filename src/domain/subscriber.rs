@@ -60,18 +60,25 @@ pub struct Subscriber {
     pub language: Option<Language>,
     /// Follows every channel, including ones added later.
     pub all_channels: bool,
+    #[sqlx(flatten)]
+    pub choices: ScheduleChoices,
+    /// For a group or channel: the user who added the bot.
+    pub added_by: Option<i64>,
+}
+
+/// What a subscriber chose about when news reaches them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromRow)]
+pub struct ScheduleChoices {
     pub delivery_mode: DeliveryMode,
     pub quiet_hours: Option<QuietHours>,
     /// None for the operator's default zone.
     pub timezone: Option<Zone>,
     /// Breaking news skips the reader's digest.
     pub breaking_instant: bool,
-    /// For a group or channel: the user who added the bot.
-    pub added_by: Option<i64>,
 }
 
-impl Subscriber {
-    /// When this subscriber gets its news; `default_zone` when it chose no zone.
+impl ScheduleChoices {
+    /// These choices as a schedule; `default_zone` when no zone was chosen.
     pub fn schedule(&self, default_zone: chrono_tz::Tz) -> Schedule {
         Schedule {
             mode: self.delivery_mode,
@@ -79,6 +86,13 @@ impl Subscriber {
             zone: self.timezone.map_or(default_zone, |zone| zone.0),
             breaking_instant: self.breaking_instant,
         }
+    }
+}
+
+impl Subscriber {
+    /// When this subscriber gets its news; `default_zone` when it chose no zone.
+    pub fn schedule(&self, default_zone: chrono_tz::Tz) -> Schedule {
+        self.choices.schedule(default_zone)
     }
 
     /// The language the subscriber is spoken to in; `default` when it has none.

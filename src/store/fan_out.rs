@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use sqlx::{Sqlite, Transaction};
 
-use super::{ReaderDefaults, StoreResult, subscribers::SUBSCRIBER_COLUMNS};
-use crate::domain::{BroadcastKind, KeywordFilter, KeywordKind, Priority, Route, Subscriber, now_ms};
+use super::{ReaderDefaults, StoreResult};
+use crate::domain::{BroadcastKind, KeywordFilter, KeywordKind, Priority, Route, ScheduleChoices, now_ms};
 
 /// Subscribers are fanned out in id ranges of this size, to bound each statement's work.
 const FAN_OUT_BATCH: i64 = 50_000;
@@ -67,6 +67,10 @@ const CONCERNED: &str = "s.active = 1 AND s.id >= ?2 AND s.id < ?3
           OR EXISTS (SELECT 1 FROM follows f JOIN article_channels ac ON ac.channel_id = f.channel_id
                      WHERE f.subscriber_id = s.id AND ac.article_id = ?1))";
 
+/// Subscribers who chose how they get the news: a digest, quiet hours, keywords. Written as the
+/// `subscribers_choosing` index's condition, so that the query may use it.
+const CHOOSING: &str = "(s.delivery_mode != 'instant' OR s.quiet_hours IS NOT NULL OR s.has_filters = 1)";
+
 /// Subscribers who take everything at once: instant, no quiet hours, no filter that applies.
 /// `?4` is the match text.
 const PLAIN: &str = "s.delivery_mode = 'instant' AND s.quiet_hours IS NULL AND (s.has_filters = 0 OR ?4 IS NULL)";
@@ -93,6 +97,14 @@ async fn queue_plain(
     Ok(inserted.rows_affected() as i64)
 }
 
+/// What routing one subscriber's copy needs to know of them.
+#[derive(sqlx::FromRow)]
+struct Chooser {
+    id: i64,
+    #[sqlx(flatten)]
+    choices: ScheduleChoices,
+}
+
 /// Where one routed subscriber's copy goes.
 enum Destination {
     Outbox { subscriber_id: i64, silent: bool },
@@ -106,14 +118,17 @@ async fn route_the_rest(
     range: &std::ops::Range<i64>,
     defaults: &ReaderDefaults,
 ) -> StoreResult<i64> {
-    let subscribers: Vec<Subscriber> =
-        sqlx::query_as(&format!("SELECT {SUBSCRIBER_COLUMNS} FROM subscribers s WHERE {CONCERNED} AND NOT ({PLAIN})"))
-            .bind(audience.article_id)
-            .bind(range.start)
-            .bind(range.end)
-            .bind(&audience.match_text)
-            .fetch_all(&mut **tx)
-            .await?;
+    let subscribers: Vec<Chooser> = sqlx::query_as(&format!(
+        "SELECT s.id, s.delivery_mode, s.quiet_hours, s.timezone, s.breaking_instant
+         FROM subscribers s INDEXED BY subscribers_choosing
+             WHERE {CHOOSING} AND {CONCERNED} AND NOT ({PLAIN})"
+    ))
+    .bind(audience.article_id)
+    .bind(range.start)
+    .bind(range.end)
+    .bind(&audience.match_text)
+    .fetch_all(&mut **tx)
+    .await?;
     if subscribers.is_empty() {
         return Ok(0);
     }
@@ -126,7 +141,7 @@ async fn route_the_rest(
             (Some(text), Some(filter)) => filter.admits(text),
             _ => true,
         })
-        .map(|s| match s.schedule(defaults.zone).route(breaking, now) {
+        .map(|s| match s.choices.schedule(defaults.zone).route(breaking, now) {
             Route::Now => Destination::Outbox { subscriber_id: s.id, silent: false },
             Route::NowSilently => Destination::Outbox { subscriber_id: s.id, silent: true },
             Route::Hold => Destination::Digest { subscriber_id: s.id },

@@ -4,7 +4,7 @@
 //! the well-known single variables (`TELOXIDE_TOKEN`, `TELOXIDE_API_URL`, `KABAR_ADMIN_TOKEN`).
 //! Every error names the key it is about, so an operator never has to guess.
 
-use std::{collections::HashSet, net::SocketAddr, path::Path};
+use std::{net::SocketAddr, path::Path};
 
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -12,6 +12,7 @@ use url::Url;
 use crate::domain::{Language, Limits, SourceKind, Zone};
 
 mod env;
+mod validate;
 use env::{apply_env, env_value};
 
 /// Where the config file is looked for when `--config` is not given.
@@ -111,11 +112,22 @@ pub struct HttpSettings {
     /// The address the world reaches this server at. When set, kabar subscribes at the WebSub
     /// hubs feeds announce, and they call back at `<public_url>/websub/<source id>`.
     pub public_url: Option<Url>,
+    /// Connections held open at once; past it, new ones wait in the listen queue.
+    pub max_connections: usize,
+    /// A request's headers must arrive within this many seconds, and a keep-alive connection
+    /// left idle this long is closed.
+    pub header_timeout_secs: u64,
 }
 
 impl Default for HttpSettings {
     fn default() -> Self {
-        Self { listen: "127.0.0.1:8080".into(), admin_token: None, public_url: None }
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            admin_token: None,
+            public_url: None,
+            max_connections: 4096,
+            header_timeout_secs: 10,
+        }
     }
 }
 
@@ -281,6 +293,9 @@ impl SourceSettings {
         if self.name.trim().is_empty() || self.name.len() > 100 {
             return Some(("name", "must be 1 to 100 characters".into()));
         }
+        if self.name.chars().any(char::is_control) {
+            return Some(("name", "must not hold control characters such as line breaks".into()));
+        }
         if !matches!(self.url.scheme(), "http" | "https") {
             return Some(("url", "must be an http or https URL".into()));
         }
@@ -308,7 +323,8 @@ pub enum ConfigError {
 }
 
 impl ConfigError {
-    fn key(key: impl Into<String>, message: impl Into<String>) -> Self {
+    /// The value of `key` cannot be used, for `message`.
+    pub fn key(key: impl Into<String>, message: impl Into<String>) -> Self {
         ConfigError::Key { key: key.into(), message: message.into() }
     }
 }
@@ -357,74 +373,6 @@ impl Settings {
         }
         if let Some(token) = env_value(env, "KABAR_ADMIN_TOKEN") {
             self.http.admin_token = Some(token.to_owned());
-        }
-        Ok(())
-    }
-
-    /// Checks what types alone cannot: ranges, addresses, uniqueness.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        if let Some((key, message)) = self.limits.problem() {
-            return Err(ConfigError::key(key, message));
-        }
-        if self.telegram.token.as_deref().is_some_and(|t| t.trim().is_empty()) {
-            return Err(ConfigError::key("telegram.token", "is empty"));
-        }
-        if !matches!(self.telegram.api_url.scheme(), "http" | "https") {
-            return Err(ConfigError::key("telegram.api_url", "must be an http or https URL"));
-        }
-        if let Some((key, message)) = self.telegram.webhook_problem() {
-            return Err(ConfigError::key(key, message));
-        }
-        if !self.database.url.starts_with("sqlite:") {
-            return Err(ConfigError::key("database.url", "must start with sqlite:"));
-        }
-        self.listen_addr()?;
-        if self.http.public_url.as_ref().is_some_and(|url| !matches!(url.scheme(), "http" | "https")) {
-            return Err(ConfigError::key("http.public_url", "must be an http or https URL"));
-        }
-        if self.http.admin_token.as_deref().is_some_and(|t| t.len() < 16) {
-            return Err(ConfigError::key("http.admin_token", "must be at least 16 characters long"));
-        }
-        if self.summary.max_chars < 80 {
-            return Err(ConfigError::key("summary.max_chars", "must be at least 80"));
-        }
-        if self.delivery.concurrency == 0 || self.delivery.lease_secs == 0 || self.delivery.max_attempts == 0 {
-            return Err(ConfigError::key("delivery", "concurrency, lease_secs and max_attempts must be above 0"));
-        }
-        self.validate_sources()?;
-        self.validate_channels()
-    }
-
-    fn validate_channels(&self) -> Result<(), ConfigError> {
-        let mut slugs = HashSet::new();
-        for (index, channel) in self.channels.iter().enumerate() {
-            let key = |field: &str| format!("channels[{index}].{field}");
-            let slug_ok = !channel.slug.is_empty()
-                && channel.slug.len() <= 40
-                && channel.slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-            if !slug_ok {
-                return Err(ConfigError::key(key("slug"), "must be 1 to 40 lower-case letters, digits or dashes"));
-            }
-            if !slugs.insert(channel.slug.as_str()) {
-                return Err(ConfigError::key(key("slug"), format!("`{}` is used twice", channel.slug)));
-            }
-            if channel.name.trim().is_empty() || channel.name.chars().count() > 40 {
-                return Err(ConfigError::key(key("name"), "must be 1 to 40 characters"));
-            }
-        }
-        Ok(())
-    }
-
-    fn validate_sources(&self) -> Result<(), ConfigError> {
-        let mut names = HashSet::new();
-        for (index, source) in self.sources.iter().enumerate() {
-            let key = |field: &str| format!("sources[{index}].{field}");
-            if let Some((field, message)) = source.problem() {
-                return Err(ConfigError::key(key(field), message));
-            }
-            if !names.insert(source.name.as_str()) {
-                return Err(ConfigError::key(key("name"), format!("`{}` is used twice", source.name)));
-            }
         }
         Ok(())
     }

@@ -149,3 +149,24 @@ fn webhook_mode_needs_a_secret_telegram_accepts() {
     let good = load(&format!("{url}\nwebhook_secret = \"s3cr3t_-\""), &[]).unwrap();
     assert_eq!(good.telegram.webhook_secret.as_deref(), Some("s3cr3t_-"));
 }
+
+#[test]
+fn values_the_run_cannot_use_are_refused_by_key() {
+    for (text, key) in [
+        ("[delivery]\nconcurrency = 9223372036854775807", "delivery.concurrency"),
+        ("[delivery]\nlease_secs = 0", "delivery.lease_secs"),
+        ("[telegram]\npoll_timeout_secs = 0", "telegram.poll_timeout_secs"),
+        ("[summary]\nmax_chars = 1000000", "summary.max_chars"),
+        ("[http]\nmax_connections = 1", "http.max_connections"),
+        ("[http]\nheader_timeout_secs = 0", "http.header_timeout_secs"),
+    ] {
+        let message = error_of(text, &[]);
+        assert!(message.contains(key) && message.contains("between"), "{text}: {message}");
+    }
+}
+
+#[test]
+fn a_source_name_with_a_line_break_is_refused() {
+    let message = error_of("[[sources]]\nname = \"a\\nb\"\nurl = \"https://x.org/feed\"\n", &[]);
+    assert!(message.contains("sources[0].name") && message.contains("control"), "{message}");
+}

@@ -17,6 +17,17 @@ pub fn person_refusal(user_id: i64) -> Option<&'static str> {
     }
 }
 
+/// Refuses the config's editors that can never be one person, naming the key.
+pub fn check_editors(settings: &crate::config::Settings) -> Result<(), crate::config::ConfigError> {
+    for (index, &user_id) in settings.editors.user_ids.iter().enumerate() {
+        if let Some(reason) = person_refusal(user_id) {
+            let key = format!("editors.user_ids[{index}]");
+            return Err(crate::config::ConfigError::key(key, format!("{user_id} cannot be an editor: {reason}")));
+        }
+    }
+    Ok(())
+}
+
 /// Whether `user_id` is one of Telegram's shared service ids.
 pub fn is_service_id(user_id: u64) -> bool {
     [ANONYMOUS_ADMIN_ID, TELEGRAM_SERVICE_ID].iter().any(|&id| id as u64 == user_id)
@@ -25,6 +36,16 @@ pub fn is_service_id(user_id: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_configs_service_ids_are_refused_by_their_key() {
+        let mut settings = crate::config::Settings::default();
+        settings.editors.user_ids = vec![5_000_001, TELEGRAM_SERVICE_ID];
+        let error = check_editors(&settings).unwrap_err().to_string();
+        assert!(error.contains("editors.user_ids[1]") && error.contains("777000"), "{error}");
+        settings.editors.user_ids = vec![5_000_001];
+        assert!(check_editors(&settings).is_ok());
+    }
 
     #[test]
     fn shared_telegram_ids_and_non_users_are_refused() {

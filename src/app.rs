@@ -22,7 +22,7 @@ use crate::{
     audience::channels::ChannelRules,
     config::Settings,
     delivery::{DeliveryEngine, Outlet, Outlets, Pacer},
-    http::{self, HttpState},
+    http::{self, HttpState, server::ConnectionLimits},
     metrics::Metrics,
     render::Renderer,
     services::{LimitsControl, ServiceParts, Services, pages::PageReader, preview::Previewer},
@@ -54,6 +54,7 @@ impl Application {
     /// Opens and migrates the database, syncs the configured sources and channels, binds the
     /// HTTP listener (port 0 picks a free one) and prepares every part. Nothing runs yet.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        telegram::ids::check_editors(&settings)?;
         let store = open_store(&settings).await?;
         store.sync_config_sources(&settings.sources).await.context("syncing the configured sources")?;
         store.sync_config_channels(&settings.channels).await.context("syncing the configured channels")?;
@@ -117,7 +118,12 @@ impl Application {
             let (digests, stop) = (self.services.digests(), stop.clone());
             async move { digests.run(stop).await }
         });
-        tasks.spawn(serve_http(self.listener, self.http_state.clone(), stop.clone()));
+        let limits = ConnectionLimits {
+            max_connections: self.settings.http.max_connections,
+            header_timeout: Duration::from_secs(self.settings.http.header_timeout_secs),
+        }
+        .within_open_files();
+        tasks.spawn(http::server::serve(self.listener, http::router(self.http_state.clone()), limits, stop.clone()));
         tasks.spawn(forget_idle_chats(self.telegram.pacer.clone(), stop.clone()));
         tasks.spawn(run_bot(self.bot, &self.settings, &self.services, self.telegram, &self.http_state, stop.clone()));
 
@@ -261,15 +267,6 @@ fn telegram_bot(settings: &Settings) -> anyhow::Result<Bot> {
         .build()
         .context("building the Telegram HTTP client")?;
     Ok(Bot::with_client(token, client).set_api_url(settings.telegram.api_url.clone()))
-}
-
-async fn serve_http(listener: TcpListener, state: HttpState, stop: CancellationToken) {
-    let app = http::router(state);
-    // Client addresses are known to the handlers (the dashboard's login limit is per address).
-    let app = app.into_make_service_with_connect_info::<SocketAddr>();
-    if let Err(error) = axum::serve(listener, app).with_graceful_shutdown(stop.cancelled_owned()).await {
-        tracing::error!(%error, "the HTTP server failed");
-    }
 }
 
 async fn forget_idle_chats(pacer: Arc<Pacer>, stop: CancellationToken) {

@@ -35,8 +35,11 @@ pub struct ConfigArg {
 }
 
 impl ConfigArg {
+    /// The settings, checked by the config's own rules and by each platform's.
     pub(crate) fn load(&self) -> anyhow::Result<Settings> {
-        Ok(Settings::load(self.config.as_deref())?)
+        let settings = Settings::load(self.config.as_deref())?;
+        crate::telegram::ids::check_editors(&settings)?;
+        Ok(settings)
     }
 }
 
@@ -84,6 +87,7 @@ impl Command {
 async fn run(config: ConfigArg) -> anyhow::Result<()> {
     let settings = config.load()?;
     settings.require_token()?;
+    raise_open_file_limit();
     // Listening before anything runs: an unhandled SIGHUP would end the process.
     let hangups =
         tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).context("listening for SIGHUP")?;
@@ -93,6 +97,15 @@ async fn run(config: ConfigArg) -> anyhow::Result<()> {
     let stopped = app.run_until_stopped(shutdown_signal()).await;
     reloads.abort();
     stopped
+}
+
+/// Lets the process hold as many files as the system allows it: each HTTP client, feed fetch and
+/// database connection is one, and the common default of 1,024 is soon reached by idle clients.
+fn raise_open_file_limit() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::debug!(limit, "open files allowed"),
+        Err(error) => tracing::warn!(%error, "cannot raise the limit of open files"),
+    }
 }
 
 /// Reads the config again on every SIGHUP and applies what can change while running. A config

@@ -9,6 +9,7 @@ mod error;
 mod extract;
 mod health;
 mod idempotency;
+pub mod server;
 mod sources;
 mod telegram_webhook;
 mod throttle;

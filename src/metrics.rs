@@ -155,7 +155,7 @@ impl Metrics {
 
     /// A poll of `source` ended with `result` ("ok", "not_modified", "error").
     pub fn source_polled(&self, source: &str, result: &str) {
-        let labels = vec![("source", source.to_owned()), ("result", result.to_owned())];
+        let labels = vec![("source", label_value(source)), ("result", result.to_owned())];
         self.inner.source_polls.get_or_create(&labels).inc();
     }
 
@@ -181,7 +181,7 @@ impl Metrics {
         self.inner.source_failures.clear();
         self.inner.source_next_poll.clear();
         for source in &snapshot.sources {
-            let labels = vec![("source", source.name.clone())];
+            let labels = vec![("source", label_value(&source.name))];
             self.inner.source_failures.get_or_create(&labels).set(source.consecutive_failures);
             self.inner.source_next_poll.get_or_create(&labels).set(source.next_poll_at);
         }
@@ -189,6 +189,22 @@ impl Metrics {
         encode(&mut text, &self.inner.registry).expect("writing to a String cannot fail");
         text
     }
+}
+
+/// A label value from the outside world (a source's name), escaped as the exposition format
+/// wants: the encoder writes values as they are, so a quote or a line break would end the line.
+fn label_value(value: &str) -> String {
+    let mut escaped = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => escaped.push_str("\\\\"),
+            '"' => escaped.push_str("\\\""),
+            '\n' => escaped.push_str("\\n"),
+            c if c.is_control() => {}
+            c => escaped.push(c),
+        }
+    }
+    escaped
 }
 
 #[cfg(test)]
@@ -237,5 +253,16 @@ mod tests {
         assert!(text.contains("kabar_delivery_latency_seconds_count 2"), "{text}");
         assert!(text.contains("kabar_delivery_latency_seconds_bucket{le=\"0.5\"} 1"), "{text}");
         assert!(text.contains("kabar_delivery_latency_seconds_bucket{le=\"60.0\"} 2"), "{text}");
+    }
+
+    #[test]
+    fn a_source_name_cannot_inject_lines_into_the_exposition() {
+        let metrics = Metrics::default();
+        let hostile = "a\"} 1\nkabar_fake 9\n#".to_owned();
+        metrics.source_polled(&hostile, "ok");
+        let source = SourceHealth { name: hostile, consecutive_failures: 0, next_poll_at: 0 };
+        let text = metrics.render(Snapshot { sources: vec![source], ..Snapshot::default() });
+        assert!(!text.lines().any(|line| line.starts_with("kabar_fake")), "{text}");
+        assert!(text.contains(r#"source="a\"} 1\nkabar_fake 9\n#""#), "{text}");
     }
 }

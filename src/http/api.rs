@@ -33,14 +33,10 @@ pub fn router(state: HttpState) -> Router<HttpState> {
         .route_layer(middleware::from_fn_with_state(state, require_admin))
 }
 
-/// Every `/api` request needs `Authorization: Bearer <admin_token>`, compared in constant time.
+/// Every `/api` request needs `Authorization: Bearer <admin_token>` (the scheme in any case, as
+/// RFC 9110 says), the token compared in constant time.
 async fn require_admin(State(state): State<HttpState>, request: Request, next: Next) -> Result<Response, ApiError> {
-    let given = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::trim);
+    let given = request.headers().get(header::AUTHORIZATION).and_then(|value| value.to_str().ok()).and_then(bearer_token);
     match (&state.admin_token, given) {
         (Some(expected), Some(given)) if bool::from(expected.as_bytes().ct_eq(given.as_bytes())) => {
             Ok(next.run(request).await)
@@ -50,6 +46,12 @@ async fn require_admin(State(state): State<HttpState>, request: Request, next: N
             Err(ApiError::Unauthorized)
         }
     }
+}
+
+/// The token of an `Authorization` value of the Bearer scheme.
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 #[derive(Deserialize, Serialize)]
@@ -182,5 +184,19 @@ async fn article_answer(state: &HttpState, url: &str) -> Result<(StatusCode, ser
             Err(ApiError::BadGateway(error.to_string()))
         }
         Err(PublishError::Internal(error)) => Err(ApiError::Internal(error)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bearer_scheme_is_read_in_any_case() {
+        assert_eq!(bearer_token("Bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("bearer  abc "), Some("abc"));
+        assert_eq!(bearer_token("BEARER abc"), Some("abc"));
+        assert_eq!(bearer_token("Basic abc"), None);
+        assert_eq!(bearer_token("Bearerabc"), None);
     }
 }

@@ -11,6 +11,7 @@ mod deliveries;
 mod digests;
 mod editors;
 mod fan_out;
+mod health;
 mod idempotency;
 mod inbound;
 mod outcomes;
@@ -27,6 +28,8 @@ use sqlx::{
 };
 
 use crate::domain::Language;
+
+pub use health::{DatabaseFileProblem, check_database_file, database_file, is_storage_fault};
 
 /// A storage failure; callers add context with `anyhow` at the edges.
 pub type StoreResult<T> = Result<T, sqlx::Error>;
@@ -72,17 +75,17 @@ impl ReaderDefaults {
 impl Store {
     /// Opens (creating when missing) the database at `url`, in WAL mode.
     pub async fn connect(url: &str) -> StoreResult<Store> {
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // NORMAL is durable across process crashes in WAL mode; only a power loss can
-            // drop the last commits, which the outbox then sends again.
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
         // An in-memory database exists once per connection, so it must have exactly one.
         let max_connections = if url.contains(":memory:") { 1 } else { 8 };
-        let pool = SqlitePoolOptions::new().max_connections(max_connections).connect_with(options).await?;
+        Store::open(connect_options(url)?, max_connections).await
+    }
+
+    async fn open(options: SqliteConnectOptions, max_connections: u32) -> StoreResult<Store> {
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max_connections)
+            .after_release(|connection, _| Box::pin(still_usable(connection)))
+            .connect_with(options)
+            .await?;
         Ok(Store { pool, defaults: Default::default(), messages: Default::default() })
     }
 
@@ -132,6 +135,28 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+fn connect_options(url: &str) -> StoreResult<SqliteConnectOptions> {
+    Ok(SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        // NORMAL is durable across process crashes in WAL mode; only a power loss can drop the
+        // last commits, which the outbox then sends again.
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10)))
+}
+
+/// Whether a connection handed back to the pool may serve again. When a disk fills, SQLite may
+/// roll a transaction back by itself; sqlx still counts it open, its own ROLLBACK then fails,
+/// and every later BEGIN on that connection would fail ("non-zero transaction depth") long after
+/// the disk has room again. Such a connection is closed instead; the pool opens a fresh one.
+async fn still_usable(connection: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::Connection;
+    // The round trip waits for the rollback a dropped transaction queued.
+    connection.ping().await?;
+    Ok(!connection.is_in_transaction())
 }
 
 /// Runs the migrations on `connection` with its foreign keys off, then turns them on again and

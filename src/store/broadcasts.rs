@@ -147,15 +147,22 @@ impl Store {
     /// None when there is no such broadcast.
     pub async fn cancel_broadcast(&self, id: i64) -> StoreResult<Option<BroadcastProgress>> {
         let mut tx = self.begin_write().await?;
-        let found =
-            sqlx::query("UPDATE broadcasts SET status = ?2, finished_at = ?3 WHERE id = ?1 AND status IN (?4, ?5)")
-                .bind(id)
-                .bind(BroadcastState::Cancelled)
-                .bind(now_ms())
-                .bind(BroadcastState::Sending)
-                .bind(BroadcastState::Draft)
-                .execute(&mut *tx)
-                .await?;
+        // A broadcast that has nothing left to send (every copy has an outcome) is done, not
+        // cancelled: cancelling it would change nothing but its status.
+        let found = sqlx::query(
+            "UPDATE broadcasts SET status = ?2, finished_at = ?3
+             WHERE id = ?1 AND (status = ?4 OR status = ?5 AND (
+                 EXISTS (SELECT 1 FROM deliveries WHERE broadcast_id = ?1 AND status = ?6)
+                 OR EXISTS (SELECT 1 FROM held_stories WHERE broadcast_id = ?1 AND digest_id IS NULL)))",
+        )
+        .bind(id)
+        .bind(BroadcastState::Cancelled)
+        .bind(now_ms())
+        .bind(BroadcastState::Draft)
+        .bind(BroadcastState::Sending)
+        .bind(DeliveryStatus::Pending)
+        .execute(&mut *tx)
+        .await?;
         if found.rows_affected() > 0 {
             sqlx::query("UPDATE deliveries SET status = ?2 WHERE broadcast_id = ?1 AND status = ?3")
                 .bind(id)

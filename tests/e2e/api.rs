@@ -179,3 +179,45 @@ async fn metrics_show_the_queue_by_priority_subscribers_by_state_and_delivery_la
         assert!(text.contains(line), "{line} missing from {text}");
     }
 }
+
+#[tokio::test]
+async fn cancelling_a_broadcast_that_has_gone_out_changes_nothing() {
+    let app = spawn_app().await;
+    app.subscribe_quietly([321, 322]).await;
+    let (_, body) = app.api(Method::POST, "/api/broadcasts", Some(json!({"text": "Sudah terkirim"}))).await;
+    let id = body["id"].as_i64().unwrap();
+    app.settle().await;
+    let (status, progress) = app.api(Method::DELETE, &format!("/api/broadcasts/{id}"), None).await;
+    assert_eq!(status, 200);
+    assert_eq!((progress["status"].as_str(), progress["sent"].as_i64()), (Some("done"), Some(2)), "{progress}");
+    let (_, progress) = app.api(Method::GET, &format!("/api/broadcasts/{id}"), None).await;
+    assert_eq!(progress["status"], "done", "a broadcast with nothing left to send stays done");
+}
+
+#[tokio::test]
+async fn the_bearer_scheme_may_be_written_in_any_case() {
+    let app = spawn_app().await;
+    for scheme in ["bearer", "BEARER", "Bearer"] {
+        let response = app
+            .http
+            .get(format!("{}/api/limits", app.api))
+            .header("authorization", format!("{scheme} {ADMIN_TOKEN}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{scheme}");
+    }
+}
+
+#[tokio::test]
+async fn a_body_too_large_is_answered_413_and_nothing_is_queued() {
+    let app = spawn_app().await;
+    app.subscribe_quietly([331]).await;
+    let huge = json!({ "text": "x".repeat(10 * 1024 * 1024) });
+    let response =
+        app.http.post(format!("{}/api/broadcasts", app.api)).bearer_auth(ADMIN_TOKEN).json(&huge).send().await.unwrap();
+    assert_eq!(response.status(), 413);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert!(body["error"].is_string(), "{body}");
+    assert_eq!(app.store.count_pending_deliveries().await.unwrap(), 0);
+}

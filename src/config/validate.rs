@@ -11,9 +11,9 @@ impl Settings {
         if let Some((key, message)) = self.limits.problem() {
             return Err(ConfigError::key(key, message));
         }
-        if let Some((key, value, min, max)) = self.numbers().into_iter().find(|(_, value, min, max)| {
-            !(*min..=*max).contains(value)
-        }) {
+        if let Some((key, value, min, max)) =
+            self.numbers().into_iter().find(|(_, value, min, max)| !(*min..=*max).contains(value))
+        {
             return Err(ConfigError::key(key, format!("must be between {min} and {max}, got {value}")));
         }
         self.validate_telegram()?;

@@ -36,7 +36,8 @@ pub fn router(state: HttpState) -> Router<HttpState> {
 /// Every `/api` request needs `Authorization: Bearer <admin_token>` (the scheme in any case, as
 /// RFC 9110 says), the token compared in constant time.
 async fn require_admin(State(state): State<HttpState>, request: Request, next: Next) -> Result<Response, ApiError> {
-    let given = request.headers().get(header::AUTHORIZATION).and_then(|value| value.to_str().ok()).and_then(bearer_token);
+    let given =
+        request.headers().get(header::AUTHORIZATION).and_then(|value| value.to_str().ok()).and_then(bearer_token);
     match (&state.admin_token, given) {
         (Some(expected), Some(given)) if bool::from(expected.as_bytes().ct_eq(given.as_bytes())) => {
             Ok(next.run(request).await)

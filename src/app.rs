@@ -27,7 +27,7 @@ use crate::{
     render::Renderer,
     services::{LimitsControl, ServiceParts, Services, pages::PageReader, preview::Previewer},
     sources::{Fetcher, guard::AddressGuard, websub::WebSub},
-    store::{ReaderDefaults, Store},
+    store::{ReaderDefaults, StorageFault, Store, check_database_file},
     telegram::{self, BotContext, Editors, TelegramTransport},
 };
 
@@ -55,7 +55,7 @@ impl Application {
     /// HTTP listener (port 0 picks a free one) and prepares every part. Nothing runs yet.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         telegram::ids::check_editors(&settings)?;
-        let store = open_store(&settings).await?;
+        let store = open_store(&settings, Opening::Checked).await?;
         store.sync_config_sources(&settings.sources).await.context("syncing the configured sources")?;
         store.sync_config_channels(&settings.channels).await.context("syncing the configured channels")?;
         let listen = settings.listen_addr()?;
@@ -118,6 +118,10 @@ impl Application {
             let (digests, stop) = (self.services.digests(), stop.clone());
             async move { digests.run(stop).await }
         });
+        tasks.spawn({
+            let (services, stop) = (self.services.clone(), stop.clone());
+            async move { services.health().watch_storage(stop).await }
+        });
         let limits = ConnectionLimits {
             max_connections: self.settings.http.max_connections,
             header_timeout: Duration::from_secs(self.settings.http.header_timeout_secs),
@@ -172,7 +176,7 @@ fn assemble_services(
 /// The services for a command that runs beside `kabar run` (or instead of it): the same
 /// database and rules, but no bot and no senders. What it queues, a running kabar sends.
 pub async fn tool_services(settings: &Settings) -> anyhow::Result<Services> {
-    let store = open_store(settings).await?;
+    let store = open_store(settings, Opening::Quick).await?;
     let metrics = Metrics::default();
     let engine = DeliveryEngine::new(store.clone(), Outlets::default(), settings.delivery.clone(), metrics.clone());
     let telegram_pacer = Arc::new(Pacer::new(telegram::pacing::rules(&settings.limits)));
@@ -235,13 +239,48 @@ impl Reloader {
 
 /// The database of `settings`, created or upgraded as needed, with the operator's defaults for
 /// readers.
-pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
-    let store = Store::connect(&settings.database.url)
+pub async fn open_store(settings: &Settings, opening: Opening) -> anyhow::Result<Store> {
+    let url = &settings.database.url;
+    check_database_file(url, opening == Opening::StartAfresh)?;
+    let store = Store::connect(url)
         .await
-        .with_context(|| format!("opening the database {}", settings.database.url))?
+        .map_err(|error| storage_error(error, url, "opening"))?
         .with_defaults(ReaderDefaults::from_settings(&settings.readers));
+    if opening != Opening::Quick {
+        match store.full_check().await {
+            Ok(None) => {}
+            Ok(Some(finding)) => anyhow::bail!(
+                "the database {url} is damaged (SQLite's check found: {finding}): restore it from a backup made with \
+                 `kabar backup`"
+            ),
+            Err(error) => return Err(storage_error(error, url, "checking")),
+        }
+    }
     store.migrate().await.context("migrating the database")?;
     Ok(store)
+}
+
+/// How carefully [`open_store`] opens the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opening {
+    /// Every page is read first, and a damaged database refused: before kabar runs or migrates.
+    Checked,
+    /// Only the file's header is looked at: for the commands run beside a running kabar.
+    Quick,
+    /// Checked, and an empty file taken for a new database, on purpose (`kabar migrate
+    /// --allow-empty`).
+    StartAfresh,
+}
+
+/// `error` of `doing` the database at `url`, saying what to do when the storage is at fault.
+fn storage_error(error: sqlx::Error, url: &str, doing: &str) -> anyhow::Error {
+    match StorageFault::of(&error) {
+        Some(StorageFault::Damaged) => anyhow::anyhow!(
+            "the database {url} is damaged ({error}): restore it from a backup made with `kabar backup`"
+        ),
+        Some(fault) => anyhow::anyhow!("{doing} the database {url}: {fault} ({error})"),
+        None => anyhow::Error::new(error).context(format!("{doing} the database {url}")),
+    }
 }
 
 /// The summarizer with the operator's extra rules and the renderer with their templates; an

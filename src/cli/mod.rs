@@ -13,7 +13,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 use crate::{
-    app::{Application, load_operator_content, open_store},
+    app::{Application, Opening, load_operator_content, open_store},
     config::Settings,
 };
 
@@ -50,7 +50,9 @@ pub enum Command {
     /// Runs the whole pipeline against a built-in Telegram sandbox and sample news site, offline.
     Demo,
     /// Creates or upgrades the database, then exits.
-    Migrate(ConfigArg),
+    Migrate(MigrateArgs),
+    /// Writes a consistent copy of the database to FILE, while kabar runs or not.
+    Backup(BackupArgs),
     /// Validates the config; names the bad key when there is one.
     CheckConfig(ConfigArg),
     /// Adds, lists, removes, imports or exports watched sources, while kabar runs or not.
@@ -72,7 +74,8 @@ impl Command {
         match self {
             Command::Run(config) => run(config).await,
             Command::Demo => crate::demo::run(&mut std::io::stdout()).await,
-            Command::Migrate(config) => migrate(config.load()?).await,
+            Command::Migrate(args) => args.execute().await,
+            Command::Backup(args) => args.execute().await,
             Command::CheckConfig(config) => check_config(config.load()?),
             Command::Sources(args) => args.execute().await,
             Command::Broadcast(args) => args.execute().await,
@@ -88,9 +91,13 @@ async fn run(config: ConfigArg) -> anyhow::Result<()> {
     let settings = config.load()?;
     settings.require_token()?;
     raise_open_file_limit();
+    use tokio::signal::unix::{SignalKind, signal};
     // Listening before anything runs: an unhandled SIGHUP would end the process.
-    let hangups =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).context("listening for SIGHUP")?;
+    let hangups = signal(SignalKind::hangup()).context("listening for SIGHUP")?;
+    // Past a file-size limit (`ulimit -f`) a write would kill kabar with SIGXFSZ; handled (for
+    // good, even once this listener is dropped), the write fails instead, as on a full disk, and
+    // kabar waits for room.
+    let _handled = signal(SignalKind::from_raw(libc::SIGXFSZ)).context("handling SIGXFSZ")?;
     let app = Application::build(settings).await?;
     tracing::info!(http = %app.http_addr(), "kabar is running");
     let reloads = tokio::spawn(reload_on_hangup(hangups, config, app.reloader()));
@@ -119,10 +126,50 @@ async fn reload_on_hangup(mut hangups: tokio::signal::unix::Signal, config: Conf
     }
 }
 
-async fn migrate(settings: Settings) -> anyhow::Result<()> {
-    open_store(&settings).await?.close().await;
-    println!("database {} is up to date", settings.database.url);
-    Ok(())
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// Take an existing empty (0-byte) database file for a new database. Without it, such a file
+    /// is refused: it is more often a database lost by accident than a fresh start.
+    #[arg(long)]
+    allow_empty: bool,
+}
+
+impl MigrateArgs {
+    async fn execute(self) -> anyhow::Result<()> {
+        let settings = self.config.load()?;
+        let opening = if self.allow_empty { Opening::StartAfresh } else { Opening::Checked };
+        open_store(&settings, opening).await?.close().await;
+        println!("database {} is up to date", settings.database.url);
+        Ok(())
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// Where the copy goes; it must not exist yet.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+}
+
+impl BackupArgs {
+    /// Copies with `VACUUM INTO`: one read transaction, so the copy is the database as it was at
+    /// one instant, even while kabar writes.
+    async fn execute(self) -> anyhow::Result<()> {
+        let settings = self.config.load()?;
+        anyhow::ensure!(!self.file.exists(), "{} exists already; name a new file", self.file.display());
+        let services = crate::app::tool_services(&settings).await?;
+        services
+            .health()
+            .back_up(&self.file)
+            .await
+            .with_context(|| format!("backing up to {}", self.file.display()))?;
+        println!("backed up {} to {}", settings.database.url, self.file.display());
+        Ok(())
+    }
 }
 
 fn check_config(settings: Settings) -> anyhow::Result<()> {

@@ -2,10 +2,12 @@
 
 use axum::{
     Json,
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde_json::json;
+
+use crate::services::health::StorageFault;
 
 /// An API failure, answered as `{"error": "..."}`.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +26,10 @@ pub enum ApiError {
     Unprocessable(String),
     #[error("{0}")]
     BadGateway(String),
+    /// The storage is failing (a full disk, say): nothing was done, and the same request may
+    /// succeed shortly.
+    #[error("kabar cannot store anything right now ({0}); try again shortly")]
+    Unavailable(StorageFault),
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -34,8 +40,24 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
+/// How long a client is asked to wait after a 503.
+const RETRY_AFTER_SECS: &str = "5";
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let error = match self {
+            ApiError::Internal(error) => match StorageFault::in_chain(&error) {
+                Some(fault) => ApiError::Unavailable(fault),
+                None => ApiError::Internal(error),
+            },
+            error => error,
+        };
+        error.respond()
+    }
+}
+
+impl ApiError {
+    fn respond(self) -> Response {
         let status = match &self {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -44,6 +66,10 @@ impl IntoResponse for ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
+            ApiError::Unavailable(fault) => {
+                tracing::warn!(%fault, "API request refused: the storage fails");
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal(error) => {
                 tracing::error!(error = format!("{error:#}"), "API request failed");
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -51,7 +77,10 @@ impl IntoResponse for ApiError {
         };
         let mut response = (status, Json(json!({ "error": self.to_string() }))).into_response();
         if status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert("www-authenticate", "Bearer".parse().expect("a valid header value"));
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECS));
         }
         response
     }

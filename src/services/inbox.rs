@@ -1,5 +1,5 @@
-//! Updates a platform posted to kabar's webhook, kept until they are handled, so that an update
-//! acknowledged is never lost, whatever happens next.
+//! Updates a platform sent kabar (polled or posted to its webhook), kept until they are handled,
+//! so that an update acknowledged is never lost, whatever happens next.
 
 use super::Services;
 use crate::store::StoreResult;
@@ -10,7 +10,12 @@ pub struct Inbox<'a>(pub(super) &'a Services);
 impl Inbox<'_> {
     /// Keeps an update; an update received twice is kept once.
     pub async fn keep(&self, update_id: i64, body: &str) -> StoreResult<()> {
-        self.0.inner.store.store_update(update_id, body).await
+        self.0.inner.store.store_updates(&[(update_id, body.to_owned())]).await
+    }
+
+    /// Keeps a batch of updates, all or none.
+    pub async fn keep_all(&self, updates: &[(i64, String)]) -> StoreResult<()> {
+        self.0.inner.store.store_updates(updates).await
     }
 
     /// The oldest updates waiting, in the platform's order, at most `limit`.

@@ -61,11 +61,13 @@ pub struct ServiceParts {
 #[derive(Clone)]
 pub struct Services {
     inner: Arc<ServiceParts>,
+    /// What the storage watch found, for readiness.
+    storage: Arc<health::StorageWatch>,
 }
 
 impl Services {
     pub fn new(parts: ServiceParts) -> Services {
-        Services { inner: Arc::new(parts) }
+        Services { inner: Arc::new(parts), storage: Default::default() }
     }
 
     pub fn newsroom(&self) -> newsroom::Newsroom<'_> {

@@ -59,31 +59,90 @@ fn read_header(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
     Ok(Some(header))
 }
 
-/// Whether `error` is the storage failing (a full disk, a read-only or damaged file, no
-/// connection to be had) rather than a mistake of kabar's: worth a 503 and a retry later.
-pub fn is_storage_fault(error: &sqlx::Error) -> bool {
-    /// SQLite's primary result codes of storage trouble: BUSY, LOCKED, READONLY, IOERR,
-    /// CORRUPT, FULL, CANTOPEN, NOTADB.
-    const STORAGE_CODES: [i64; 8] = [5, 6, 8, 10, 11, 13, 14, 26];
-    match error {
-        sqlx::Error::Database(database) => database
-            .code()
-            .and_then(|code| code.parse::<i64>().ok())
-            .is_some_and(|code| STORAGE_CODES.contains(&(code & 0xff))),
-        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => true,
-        _ => false,
+/// How the storage is failing, in words for operators: a failure that is the storage's (a full
+/// disk, a read-only or damaged file, no connection to be had) rather than a mistake of kabar's,
+/// worth a 503 and a retry later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum StorageFault {
+    #[error("the disk holding the database is full")]
+    DiskFull,
+    #[error("the database file is read-only")]
+    ReadOnly,
+    #[error("the disk holding the database fails to read or write")]
+    DiskError,
+    #[error("the database is damaged; restore it from a backup")]
+    Damaged,
+    #[error("the database is locked by another writer")]
+    Locked,
+    #[error("no database connection can be had")]
+    Unreachable,
+    #[error("writes to the database fail")]
+    WritesFail,
+}
+
+impl StorageFault {
+    /// The storage fault `error` is, or None when it is not the storage's.
+    pub fn of(error: &sqlx::Error) -> Option<StorageFault> {
+        match error {
+            // SQLite's primary result code is the low byte of the extended one.
+            sqlx::Error::Database(database) => match database.code()?.parse::<i64>().ok()? & 0xff {
+                13 => Some(StorageFault::DiskFull),
+                8 => Some(StorageFault::ReadOnly),
+                10 | 14 => Some(StorageFault::DiskError),
+                11 | 26 => Some(StorageFault::Damaged),
+                5 | 6 => Some(StorageFault::Locked),
+                _ => None,
+            },
+            sqlx::Error::Io(_) => Some(StorageFault::DiskError),
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => {
+                Some(StorageFault::Unreachable)
+            }
+            _ => None,
+        }
+    }
+
+    /// The storage fault somewhere in `error`'s chain of causes.
+    pub fn in_chain(error: &anyhow::Error) -> Option<StorageFault> {
+        error.chain().find_map(|cause| cause.downcast_ref::<sqlx::Error>()).and_then(StorageFault::of)
     }
 }
 
+/// Below this much free space on its disk, the database is taken to be full: a write that
+/// needs a page more would fail, and the outbox needs many.
+const MIN_FREE_BYTES: u64 = 1 << 20;
+
 impl Store {
-    /// Writes one row and commits: an error when the disk does not take writes now.
-    pub async fn probe_write(&self) -> StoreResult<()> {
+    /// Whether the disk takes writes now: there is room left on it, and one row is written and
+    /// committed. Small writes can still succeed on a full disk (SQLite reuses its log's space),
+    /// so the room is looked at too.
+    pub async fn probe_writes(&self) -> Result<(), StorageFault> {
+        if self.free_bytes().is_some_and(|free| free < MIN_FREE_BYTES) {
+            return Err(StorageFault::DiskFull);
+        }
+        self.write_probe_row().await.map_err(|error| {
+            tracing::debug!(%error, "the write probe failed");
+            StorageFault::of(&error).unwrap_or(StorageFault::WritesFail)
+        })
+    }
+
+    async fn write_probe_row(&self) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("INSERT INTO health_probe (id, written_at) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET written_at = ?1")
-            .bind(now_ms())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO health_probe (id, written_at) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET written_at = ?1",
+        )
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await
+    }
+
+    /// The bytes an unprivileged writer may still use on the database's disk; None for an
+    /// in-memory database or when the system cannot tell.
+    fn free_bytes(&self) -> Option<u64> {
+        let file = self.file.as_deref()?;
+        let directory = file.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let stats = rustix::fs::statvfs(directory).ok()?;
+        Some(stats.f_bavail.saturating_mul(stats.f_frsize))
     }
 
     /// A cheap look at the database's integrity: the schema and the first page of every table
@@ -137,7 +196,7 @@ mod tests {
     #[tokio::test]
     async fn a_sound_database_passes_both_checks_and_takes_a_probe_and_a_backup() {
         let (store, dir) = crate::store::test_store().await;
-        store.probe_write().await.unwrap();
+        store.probe_writes().await.unwrap();
         store.cheap_check().await.unwrap();
         assert_eq!(store.full_check().await.unwrap(), None);
         let copy = dir.path().join("copy.db");
@@ -166,7 +225,7 @@ mod tests {
             }
         }
         let refused = refused.expect("the capped database fills up");
-        assert!(is_storage_fault(&refused), "{refused}");
+        assert_eq!(StorageFault::of(&refused), Some(StorageFault::DiskFull), "{refused}");
         for _ in 0..5 {
             assert!(write_ballast(&full, 64 * 1024).await.is_err(), "still full");
         }
@@ -174,7 +233,7 @@ mod tests {
         sqlx::query("DELETE FROM ballast").execute(full.pool()).await.unwrap();
         for _ in 0..5 {
             write_ballast(&full, 1024).await.expect("every connection writes again once there is room");
-            full.probe_write().await.unwrap();
+            full.probe_writes().await.unwrap();
         }
     }
 
@@ -185,8 +244,10 @@ mod tests {
     }
 
     #[test]
-    fn full_disks_and_read_only_files_are_storage_faults() {
-        assert!(is_storage_fault(&sqlx::Error::PoolTimedOut));
-        assert!(!is_storage_fault(&sqlx::Error::RowNotFound));
+    fn a_lost_pool_is_a_storage_fault_and_a_missing_row_is_not() {
+        assert_eq!(StorageFault::of(&sqlx::Error::PoolTimedOut), Some(StorageFault::Unreachable));
+        assert_eq!(StorageFault::of(&sqlx::Error::RowNotFound), None);
+        let wrapped = anyhow::Error::new(sqlx::Error::PoolClosed).context("subscribing");
+        assert_eq!(StorageFault::in_chain(&wrapped), Some(StorageFault::Unreachable));
     }
 }

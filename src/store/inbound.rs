@@ -1,18 +1,22 @@
-//! The `inbound_updates` table: updates received by webhook, waiting to be handled.
+//! The `inbound_updates` table: updates received, polled or by webhook, waiting to be handled.
 
 use super::{Store, StoreResult};
 use crate::domain::now_ms;
 
 impl Store {
-    /// Keeps an update received by webhook; an update received twice is kept once.
-    pub async fn store_update(&self, update_id: i64, body: &str) -> StoreResult<()> {
-        sqlx::query("INSERT OR IGNORE INTO inbound_updates (update_id, body, received_at) VALUES (?1, ?2, ?3)")
-            .bind(update_id)
-            .bind(body)
-            .bind(now_ms())
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
+    /// Keeps updates received, all or none; an update received twice is kept once.
+    pub async fn store_updates(&self, updates: &[(i64, String)]) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        let received_at = now_ms();
+        for (update_id, body) in updates {
+            sqlx::query("INSERT OR IGNORE INTO inbound_updates (update_id, body, received_at) VALUES (?1, ?2, ?3)")
+                .bind(update_id)
+                .bind(body)
+                .bind(received_at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await
     }
 
     /// The oldest updates waiting, in Telegram's order, at most `limit`.

@@ -29,7 +29,10 @@ use sqlx::{
 
 use crate::domain::Language;
 
-pub use health::{DatabaseFileProblem, check_database_file, database_file, is_storage_fault};
+pub use health::{DatabaseFileProblem, StorageFault, check_database_file, database_file};
+
+/// How long a database connection serves before it is replaced by a fresh one.
+const CONNECTION_LIFETIME: Duration = Duration::from_secs(60);
 
 /// A storage failure; callers add context with `anyhow` at the edges.
 pub type StoreResult<T> = Result<T, sqlx::Error>;
@@ -42,6 +45,8 @@ pub struct Store {
     /// Broadcasts' messages by platform and language, as claims need them: read once, not once
     /// per claim.
     messages: Arc<deliveries::MessageCache>,
+    /// The database file; None in memory.
+    file: Option<Arc<std::path::Path>>,
 }
 
 /// What a subscriber who chose nothing gets: the operator's `[readers]` settings.
@@ -81,12 +86,20 @@ impl Store {
     }
 
     async fn open(options: SqliteConnectOptions, max_connections: u32) -> StoreResult<Store> {
+        let file = (!options.get_filename().as_os_str().is_empty() && !options.get_filename().ends_with(":memory:"))
+            .then(|| Arc::from(options.get_filename()));
+        // An in-memory database lives as long as its one connection; a file's connections are
+        // renewed now and then, because SQLite opens a file it may not write read-only and the
+        // connection stays so after the operator fixes the file's permissions.
+        let lifetime = file.is_some().then_some(CONNECTION_LIFETIME);
         let pool = SqlitePoolOptions::new()
             .max_connections(max_connections)
+            .max_lifetime(lifetime)
+            .idle_timeout(lifetime)
             .after_release(|connection, _| Box::pin(still_usable(connection)))
             .connect_with(options)
             .await?;
-        Ok(Store { pool, defaults: Default::default(), messages: Default::default() })
+        Ok(Store { pool, defaults: Default::default(), messages: Default::default(), file })
     }
 
     /// The same database, with the operator's defaults for readers.

@@ -2,7 +2,12 @@
 
 use std::sync::Arc;
 
-use teloxide::{dispatching::UpdateHandler, prelude::*, types::User, utils::command::BotCommands};
+use teloxide::{
+    dispatching::UpdateHandler,
+    prelude::*,
+    types::{AllowedUpdate, User},
+    utils::command::BotCommands,
+};
 
 use super::{Editors, editors, membership, preferences, readers, recipient};
 use crate::{
@@ -87,6 +92,7 @@ impl BotContext {
 
 /// The handler tree: commands, button taps, and changes of the bot's membership in a chat.
 pub fn schema() -> UpdateHandler<anyhow::Error> {
+    // Keep WANTED_UPDATES in step: Telegram sends only those kinds.
     let on_message = Update::filter_message()
         .branch(
             dptree::filter(|message: Message| message.migrate_to_chat_id().is_some())
@@ -102,6 +108,11 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         .branch(on_tap)
         .branch(Update::filter_my_chat_member().endpoint(membership::on_change))
 }
+
+/// The kinds of update [`schema`] handles, asked of Telegram (by getUpdates and setWebhook) so
+/// that it sends no others.
+pub const WANTED_UPDATES: [AllowedUpdate; 3] =
+    [AllowedUpdate::Message, AllowedUpdate::CallbackQuery, AllowedUpdate::MyChatMember];
 
 async fn on_command(bot: Bot, message: Message, command: Command, context: Arc<BotContext>) -> anyhow::Result<()> {
     match command {

@@ -8,12 +8,14 @@
 //! - [`preferences`]: channels, language, schedule and keyword filters, by command and by button.
 //! - [`membership`]: the bot blocked, added to a group or made admin of a channel.
 //! - [`editors`]: `/breaking` with its preview and confirmation buttons.
-//! - [`polling`]: running the bot, and starting it again when it fails.
-//! - [`webhook`]: the alternative to polling: updates posted by Telegram, stored, then handled.
+//! - [`polling`]: running the bot by long polling, storing each batch of updates received.
+//! - [`webhook`]: the alternative to polling: updates posted by Telegram, stored.
+//! - [`inbox`]: handling the stored updates, keeping those a storage fault held back.
 
 pub mod commands;
 pub mod editors;
 pub mod ids;
+pub mod inbox;
 pub mod membership;
 pub mod pacing;
 pub mod polling;
@@ -34,7 +36,7 @@ use teloxide::{
     utils::command::BotCommands,
 };
 
-pub use commands::{BotContext, Command, schema};
+pub use commands::{BotContext, Command, WANTED_UPDATES, schema};
 pub use transport::TelegramTransport;
 
 use crate::{

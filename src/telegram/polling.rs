@@ -1,5 +1,8 @@
-//! Running the bot: reach the Bot API, register the command menu, long-poll for updates through
-//! the dispatcher, and start again after a failure, until told to stop.
+//! Running the bot by long polling: reach the Bot API, register the command menu, then ask
+//! getUpdates for updates and store each batch before asking for the next (the next request's
+//! offset is what tells Telegram the batch arrived), while [`super::inbox`] handles what is
+//! stored. When the storage fails, the offset stays: Telegram keeps the updates (for a day) and
+//! sends them again once they can be stored, so nothing a reader sends during a fault is lost.
 
 use std::{
     sync::{
@@ -9,17 +12,20 @@ use std::{
     time::Duration,
 };
 
-use teloxide::{dispatching::Dispatcher, error_handlers::LoggingErrorHandler, prelude::*, update_listeners::Polling};
+use teloxide::{prelude::*, types::Me};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::{BotContext, register_commands, schema};
+use super::{BotContext, WANTED_UPDATES, inbox::handle_stored_updates, register_commands};
 
 /// How long the bot waits before trying the Bot API again.
 const RETRY: Duration = Duration::from_secs(5);
+/// How long updates that could not be stored wait before they are asked for again.
+const RETRY_STORING: Duration = Duration::from_secs(2);
 
 /// Runs the bot until `stop` is cancelled; `running` says whether it is listening right now.
-/// A Bot API that is down at start, or a dispatcher that fails later (its own getMe answered by
-/// a proxy's 502 page, say), is tried again every few seconds: the bot never stays down.
+/// A Bot API that is down at start is tried again every few seconds, and so is a getUpdates that
+/// fails later (a proxy's 502 page, say): the bot never stays down.
 pub async fn run(
     bot: Bot,
     context: Arc<BotContext>,
@@ -27,87 +33,101 @@ pub async fn run(
     running: Arc<AtomicBool>,
     stop: CancellationToken,
 ) {
-    while !stop.is_cancelled() {
-        if reach_bot_api(&bot, &stop).await {
-            if let Err(error) = register_commands(&bot, context.services.defaults().language).await {
-                tracing::warn!(%error, "cannot register the command menu");
-            }
-            if dispatch_until_stopped(&bot, &context, poll_timeout_secs, &running, &stop).await {
-                return;
-            }
+    let me = loop {
+        if let Some(me) = reach_bot_api(&bot, &stop).await {
+            break me;
         }
         tokio::select! {
             () = tokio::time::sleep(RETRY) => {}
             () = stop.cancelled() => return,
         }
+    };
+    if let Err(error) = register_commands(&bot, context.services.defaults().language).await {
+        tracing::warn!(%error, "cannot register the command menu");
     }
+    // A webhook left set would make every getUpdates fail.
+    if let Err(error) = bot.delete_webhook().await {
+        tracing::warn!(%error, "cannot remove a webhook; getUpdates fails while one is set");
+    }
+    let arrived = Notify::new();
+    running.store(true, Ordering::Relaxed);
+    tokio::join!(
+        receive_updates(&bot, &context, poll_timeout_secs, &arrived, &stop),
+        handle_stored_updates(&bot, &context, &me, &arrived, &stop),
+    );
+    running.store(false, Ordering::Relaxed);
 }
 
-/// Whether getMe answered; false when it failed or kabar is stopping.
-async fn reach_bot_api(bot: &Bot, stop: &CancellationToken) -> bool {
+/// Who the bot is, once getMe answers; None when kabar is stopping first.
+async fn reach_bot_api(bot: &Bot, stop: &CancellationToken) -> Option<Me> {
     tokio::select! {
         me = bot.get_me() => match me {
             Ok(me) => {
                 tracing::info!(username = me.username(), "connected to the Bot API");
-                true
+                Some(me)
             }
             Err(error) => {
                 tracing::warn!(%error, retry_in = ?RETRY, "cannot reach the Bot API");
-                false
+                None
             }
         },
-        () = stop.cancelled() => false,
+        () = stop.cancelled() => None,
     }
 }
 
-/// Dispatches updates until kabar stops (true) or the dispatcher fails (false).
-async fn dispatch_until_stopped(
+/// Long-polls getUpdates and stores each batch, ringing `arrived`, until `stop` is cancelled.
+async fn receive_updates(
     bot: &Bot,
-    context: &Arc<BotContext>,
+    context: &BotContext,
     poll_timeout_secs: u32,
-    running: &AtomicBool,
+    arrived: &Notify,
     stop: &CancellationToken,
-) -> bool {
-    let listener = Polling::builder(bot.clone())
-        .timeout(Duration::from_secs(u64::from(poll_timeout_secs)))
-        .delete_webhook()
-        .await
-        .build();
-    let mut dispatcher = Dispatcher::builder(bot.clone(), schema())
-        .dependencies(dptree::deps![context.clone()])
-        .error_handler(LoggingErrorHandler::with_custom_text("a chat update failed"))
-        .build();
-    let token = dispatcher.shutdown_token();
-    let listener_errors = LoggingErrorHandler::with_custom_text("getUpdates failed");
-    let dispatching = dispatcher.try_dispatch_with_listener(listener, listener_errors);
-    tokio::pin!(dispatching);
-    running.store(true, Ordering::Relaxed);
-    let finished = tokio::select! {
-        result = &mut dispatching => Some(result),
-        () = stop.cancelled() => None,
-    };
-    running.store(false, Ordering::Relaxed);
-    match finished {
-        Some(Ok(())) => stop.is_cancelled(),
-        Some(Err(error)) => {
-            tracing::error!(%error, retry_in = ?RETRY, "the bot stopped; starting it again");
-            false
+) {
+    let mut offset = None;
+    loop {
+        let mut request = bot.get_updates().timeout(poll_timeout_secs).allowed_updates(WANTED_UPDATES);
+        if let Some(offset) = offset {
+            request = request.offset(offset);
         }
-        None => {
-            // The dispatcher refuses to stop before it listens: ask until it agrees, and keep
-            // driving it meanwhile so that it can finish.
-            loop {
-                match token.shutdown() {
-                    Ok(done) => {
-                        let _ = tokio::join!(done, &mut dispatching);
-                        return true;
-                    }
-                    Err(_) => tokio::select! {
-                        _ = &mut dispatching => return true,
-                        () = tokio::time::sleep(Duration::from_millis(50)) => {}
-                    },
+        let polled = tokio::select! {
+            polled = request.send() => polled,
+            () = stop.cancelled() => return,
+        };
+        let pause = match polled {
+            Ok(updates) => match store(context, &updates).await {
+                Ok(next) => {
+                    offset = next.or(offset);
+                    arrived.notify_one();
+                    continue;
                 }
+                Err(error) => {
+                    context.services.health().notice(&error);
+                    tracing::warn!(
+                        error = format!("{error:#}"),
+                        "cannot store the updates received; Telegram keeps them until they are"
+                    );
+                    RETRY_STORING
+                }
+            },
+            Err(error) => {
+                tracing::warn!(%error, retry_in = ?RETRY, "getUpdates failed");
+                RETRY
             }
+        };
+        tokio::select! {
+            () = tokio::time::sleep(pause) => {}
+            () = stop.cancelled() => return,
         }
     }
+}
+
+/// Stores `updates` as one; the offset that acknowledges them, or None when there were none.
+async fn store(context: &BotContext, updates: &[Update]) -> anyhow::Result<Option<i32>> {
+    let Some(last) = updates.last() else { return Ok(None) };
+    let bodies = updates
+        .iter()
+        .map(|update| Ok((i64::from(update.id.0), serde_json::to_string(update)?)))
+        .collect::<serde_json::Result<Vec<_>>>()?;
+    context.services.inbox().keep_all(&bodies).await?;
+    Ok(Some((last.id.0 as i32).saturating_add(1)))
 }

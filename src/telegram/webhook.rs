@@ -1,10 +1,9 @@
 //! Webhook mode, the alternative to long polling: Telegram posts each update to
-//! `POST /telegram/webhook` (see [`crate::http`]), which stores it before answering; this loop
-//! handles the stored updates in order with the same handler tree as polling, and forgets each
-//! one only once it is handled. A crash at any point loses no update.
+//! `POST /telegram/webhook` (see [`crate::http`]), which stores it before answering (and answers
+//! 503 when it cannot, so that Telegram posts it again); [`super::inbox`] handles the stored
+//! updates as it does polled ones.
 
 use std::{
-    ops::ControlFlow,
     sync::{
         Arc,
         atomic::{AtomicBool, Ordering},
@@ -12,17 +11,15 @@ use std::{
     time::Duration,
 };
 
-use teloxide::{dptree, prelude::*, types::Me};
+use teloxide::{prelude::*, types::Me};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::{BotContext, register_commands, schema};
+use super::{BotContext, WANTED_UPDATES, inbox::handle_stored_updates, register_commands};
 use crate::domain::Language;
 
 /// How long the bot waits before trying the Bot API again.
 const RETRY: Duration = Duration::from_secs(5);
-/// Updates handled per read of the table.
-const BATCH: i64 = 100;
 
 /// Where the HTTP receiver and this loop meet.
 #[derive(Debug)]
@@ -46,7 +43,7 @@ pub async fn run(
         match register(&bot, &url, &inbox, context.services.defaults().language).await {
             Ok(me) => {
                 running.store(true, Ordering::Relaxed);
-                handle_until_stopped(&bot, &context, &me, &inbox, &stop).await;
+                handle_stored_updates(&bot, &context, &me, &inbox.arrived, &stop).await;
                 running.store(false, Ordering::Relaxed);
                 return;
             }
@@ -65,62 +62,7 @@ async fn register(bot: &Bot, url: &url::Url, inbox: &WebhookInbox, language: Lan
     if let Err(error) = register_commands(bot, language).await {
         tracing::warn!(%error, "cannot register the command menu");
     }
-    bot.set_webhook(url.clone()).secret_token(inbox.secret.clone()).await?;
+    bot.set_webhook(url.clone()).secret_token(inbox.secret.clone()).allowed_updates(WANTED_UPDATES).await?;
     tracing::info!(username = me.username(), %url, "webhook set; Telegram posts updates to kabar");
     Ok(me)
-}
-
-async fn handle_until_stopped(
-    bot: &Bot,
-    context: &Arc<BotContext>,
-    me: &Me,
-    inbox: &WebhookInbox,
-    stop: &CancellationToken,
-) {
-    let handler = schema();
-    while !stop.is_cancelled() {
-        let waiting = match context.services.inbox().waiting(BATCH).await {
-            Ok(waiting) => waiting,
-            Err(error) => {
-                tracing::error!(%error, "cannot read stored updates; trying again");
-                Vec::new()
-            }
-        };
-        for (update_id, body) in &waiting {
-            handle(&handler, bot, context, me, *update_id, body).await;
-            if let Err(error) = context.services.inbox().handled(*update_id).await {
-                tracing::error!(update_id, %error, "cannot forget a handled update; it may be handled again");
-            }
-        }
-        if waiting.is_empty() {
-            tokio::select! {
-                () = inbox.arrived.notified() => {}
-                () = tokio::time::sleep(Duration::from_secs(1)) => {}
-                () = stop.cancelled() => {}
-            }
-        }
-    }
-}
-
-/// Runs one stored update through the handler tree, as the dispatcher does for polled ones.
-async fn handle(
-    handler: &teloxide::dispatching::UpdateHandler<anyhow::Error>,
-    bot: &Bot,
-    context: &Arc<BotContext>,
-    me: &Me,
-    update_id: i64,
-    body: &str,
-) {
-    let update: Update = match serde_json::from_str(body) {
-        Ok(update) => update,
-        Err(error) => {
-            tracing::warn!(update_id, %error, "a stored update cannot be read; it is dropped");
-            return;
-        }
-    };
-    let deps = dptree::deps![update, bot.clone(), context.clone(), me.clone()];
-    match handler.dispatch(deps).await {
-        ControlFlow::Break(Ok(())) | ControlFlow::Continue(_) => {}
-        ControlFlow::Break(Err(error)) => tracing::error!(update_id, %error, "a chat update failed"),
-    }
 }

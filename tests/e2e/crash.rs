@@ -1,81 +1,17 @@
 //! The real binary, killed with SIGKILL in the middle of a push and started again: every queued
 //! delivery is sent, and duplicates are bounded by what was in flight.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
+use crate::{
+    binary::{Setup, start_kabar},
+    helpers::{ADMIN_TOKEN, eventually, subscribe_quietly},
+};
 use kabar::store::Store;
 use serde_json::json;
-use tg_sandbox::{Sandbox, SandboxConfig};
-
-use crate::helpers::{ADMIN_TOKEN, eventually, subscribe_quietly};
 
 const READERS: std::ops::Range<i64> = 700..712;
 const CONCURRENCY: usize = 4;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// The real binary's surroundings: a sandbox, a scratch folder with the database and the config
-/// file, and a port for its HTTP server.
-struct Setup {
-    sandbox: Sandbox,
-    dir: tempfile::TempDir,
-    database: String,
-    port: u16,
-}
-
-impl Setup {
-    fn new() -> Setup {
-        let sandbox = Sandbox::start(SandboxConfig::default()).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let database = format!("sqlite://{}", dir.path().join("kabar.db").display());
-        Setup { sandbox, dir, database, port: free_port() }
-    }
-
-    fn config(&self) -> std::path::PathBuf {
-        self.dir.path().join("kabar.toml")
-    }
-
-    /// Writes the config file: the sandbox, the database, the server, and `more` TOML.
-    fn write_config(&self, more: &str) {
-        let text = format!(
-            "[telegram]\ntoken = \"{}\"\napi_url = \"{}\"\npoll_timeout_secs = 1\n\n[database]\nurl = \"{}\"\n\n\
-             [http]\nlisten = \"127.0.0.1:{}\"\nadmin_token = \"{ADMIN_TOKEN}\"\n\n{more}\n",
-            self.sandbox.token(),
-            self.sandbox.api_url(),
-            self.database,
-            self.port
-        );
-        std::fs::write(self.config(), text).unwrap();
-    }
-
-    fn api(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// Starts the binary and waits until it is healthy.
-    async fn start(&self, http: &reqwest::Client) -> Child {
-        let kabar = start_kabar(&self.config());
-        let api = self.api();
-        eventually("kabar becoming healthy", || async {
-            http.get(format!("{api}/healthz")).send().await.is_ok_and(|r| r.status() == 200)
-        })
-        .await;
-        kabar
-    }
-}
-
-fn start_kabar(config: &std::path::Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_kabar"))
-        .args(["run", "--config"])
-        .arg(config)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the kabar binary starts")
-}
 
 #[tokio::test]
 async fn a_push_killed_midway_is_completed_after_the_restart() {

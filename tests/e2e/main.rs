@@ -3,6 +3,7 @@
 
 mod api;
 mod articles;
+mod binary;
 mod channels;
 mod cli;
 mod corpus;
@@ -19,6 +20,8 @@ mod outcomes;
 mod preferences;
 mod preview;
 mod readers;
+mod server;
 mod sources;
+mod storage;
 mod webhook;
 mod websub;

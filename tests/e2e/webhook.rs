@@ -59,7 +59,7 @@ async fn an_update_stored_before_a_crash_is_handled_after_the_restart() {
     let update = json!({"update_id": 5_000, "message": {"message_id": 1, "date": 0,
         "chat": {"id": 1111, "type": "private", "first_name": "Sari"},
         "from": {"id": 1111, "is_bot": false, "first_name": "Sari", "language_code": "id"}, "text": "/start"}});
-    app.store.store_update(5_000, &update.to_string()).await.unwrap();
+    app.store.store_updates(&[(5_000, update.to_string())]).await.unwrap();
     app.restart().await;
     let welcome = app.message_number(1111, 1).await;
     assert!(welcome.plain_text.unwrap().contains("berlangganan"));

@@ -120,6 +120,17 @@ text_enum! {
     }
 }
 
+/// What became of an editor's decision on a draft (Send or Cancel).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DraftDecision<T> {
+    /// Done: for Send, how many readers it was queued for.
+    Done(T),
+    /// Sent or cancelled before (a double tap): nothing more happens.
+    AlreadyHandled,
+    /// Another editor's draft: only the editor who wrote it decides.
+    NotYours,
+}
+
 /// A broadcast's message for readers of one platform in one language.
 #[derive(Debug, Clone)]
 pub struct MessageBody {

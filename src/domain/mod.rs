@@ -23,8 +23,8 @@ pub mod subscriber;
 
 pub use article::{ArticleRecord, NewArticle, PushedStory};
 pub use broadcast::{
-    BroadcastKind, BroadcastMessage, BroadcastProgress, BroadcastState, BroadcastStatus, BroadcastSummary, DueDigest,
-    HeldStory, MessageBody, NewBroadcast, Priority,
+    BroadcastKind, BroadcastMessage, BroadcastProgress, BroadcastState, BroadcastStatus, BroadcastSummary,
+    DraftDecision, DueDigest, HeldStory, MessageBody, NewBroadcast, Priority,
 };
 pub use channel::{ChannelRecord, ChannelRef};
 pub use delivery::{

@@ -8,7 +8,8 @@ use super::Services;
 use crate::{
     delivery::SentReport,
     domain::{
-        BroadcastKind, BroadcastProgress, BroadcastSummary, FailedDelivery, IdempotencyKey, NewBroadcast, Remembered,
+        BroadcastKind, BroadcastProgress, BroadcastSummary, DraftDecision, FailedDelivery, IdempotencyKey,
+        NewBroadcast, Remembered,
     },
     render::{RenderError, compose},
     services::pages::PublishError,
@@ -156,21 +157,29 @@ impl Newsroom<'_> {
         Ok(Draft { id, broadcast, audience })
     }
 
-    /// Queues a draft for every active subscriber; None when it is no longer a draft (tapped
-    /// twice, or discarded), so a double tap never sends twice.
-    pub async fn confirm(&self, id: i64) -> StoreResult<Option<i64>> {
-        let confirmed = self.0.inner.store.confirm_draft(id).await?;
-        if let Some(recipients) = confirmed {
-            self.0.inner.metrics.broadcast_queued("breaking");
-            self.0.inner.engine.wake();
-            tracing::info!(id, recipients, "breaking news confirmed");
+    /// Queues a draft for every active subscriber, when `by` wrote it and it is still a draft
+    /// (a double tap never sends twice).
+    pub async fn confirm(&self, id: i64, by: &str) -> StoreResult<DraftDecision<i64>> {
+        let decision = self.0.inner.store.confirm_draft(id, by).await?;
+        match decision {
+            DraftDecision::Done(recipients) => {
+                self.0.inner.metrics.broadcast_queued("breaking");
+                self.0.inner.engine.wake();
+                tracing::info!(id, recipients, by, "breaking news confirmed");
+            }
+            DraftDecision::NotYours => tracing::warn!(id, by, "refused to confirm another editor's draft"),
+            DraftDecision::AlreadyHandled => {}
         }
-        Ok(confirmed)
+        Ok(decision)
     }
 
-    /// Throws a draft away; false when it was not a draft any more.
-    pub async fn discard(&self, id: i64) -> StoreResult<bool> {
-        self.0.inner.store.discard_draft(id).await
+    /// Throws a draft away, when `by` wrote it and it is still a draft.
+    pub async fn discard(&self, id: i64, by: &str) -> StoreResult<DraftDecision<()>> {
+        let decision = self.0.inner.store.discard_draft(id, by).await?;
+        if decision == DraftDecision::NotYours {
+            tracing::warn!(id, by, "refused to discard another editor's draft");
+        }
+        Ok(decision)
     }
 
     /// Cancels what is not sent yet; sends in flight finish. None when there is no such broadcast.

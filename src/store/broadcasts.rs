@@ -5,8 +5,8 @@ use sqlx::{Sqlite, Transaction};
 
 use super::{Store, StoreResult, articles::insert_article, channels::file_article, fan_out::fan_out};
 use crate::domain::{
-    BroadcastProgress, BroadcastState, BroadcastStatus, BroadcastSummary, ChannelRef, DeliveryStatus, NewArticle,
-    NewBroadcast, PushedStory, now_ms,
+    BroadcastProgress, BroadcastState, BroadcastStatus, BroadcastSummary, ChannelRef, DeliveryStatus, DraftDecision,
+    NewArticle, NewBroadcast, PushedStory, now_ms,
 };
 
 /// A broadcast's row and delivery counts, as read for [`BroadcastProgress`].
@@ -74,22 +74,29 @@ impl Store {
 
     /// Turns a draft into a queued push. None when it is no longer a draft (tapped twice, or
     /// discarded), so a double tap never sends twice.
-    pub async fn confirm_draft(&self, id: i64) -> StoreResult<Option<i64>> {
+    pub async fn confirm_draft(&self, id: i64, by: &str) -> StoreResult<DraftDecision<i64>> {
         let mut tx = self.begin_write().await?;
-        if !change_state(&mut tx, id, BroadcastState::Draft, BroadcastState::Sending).await? {
-            return Ok(None);
-        }
-        let recipients = fan_out(&mut tx, id, &self.defaults).await?;
+        let decision = match draft_of(&mut tx, id, by).await? {
+            DraftDecision::Done(()) => {
+                change_state(&mut tx, id, BroadcastState::Draft, BroadcastState::Sending).await?;
+                DraftDecision::Done(fan_out(&mut tx, id, &self.defaults).await?)
+            }
+            DraftDecision::AlreadyHandled => DraftDecision::AlreadyHandled,
+            DraftDecision::NotYours => DraftDecision::NotYours,
+        };
         tx.commit().await?;
-        Ok(Some(recipients))
+        Ok(decision)
     }
 
-    /// Throws a draft away; false when it was not a draft any more.
-    pub async fn discard_draft(&self, id: i64) -> StoreResult<bool> {
+    /// Throws a draft away, when `by` wrote it and it is still a draft.
+    pub async fn discard_draft(&self, id: i64, by: &str) -> StoreResult<DraftDecision<()>> {
         let mut tx = self.begin_write().await?;
-        let discarded = change_state(&mut tx, id, BroadcastState::Draft, BroadcastState::Discarded).await?;
+        let decision = draft_of(&mut tx, id, by).await?;
+        if decision == DraftDecision::Done(()) {
+            change_state(&mut tx, id, BroadcastState::Draft, BroadcastState::Discarded).await?;
+        }
         tx.commit().await?;
-        Ok(discarded)
+        Ok(decision)
     }
 
     /// The delivery counts of a broadcast, or None when there is no such broadcast.
@@ -214,6 +221,20 @@ pub(super) async fn create_broadcast_in(
 }
 
 /// Moves a broadcast from state `from` to `to`; false when it was not in `from`.
+/// Whether broadcast `id` is a draft `by` may decide on.
+async fn draft_of(tx: &mut Transaction<'_, Sqlite>, id: i64, by: &str) -> StoreResult<DraftDecision<()>> {
+    let found: Option<(BroadcastState, Option<String>)> =
+        sqlx::query_as("SELECT status, created_by FROM broadcasts WHERE id = ?1")
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(match found {
+        Some((BroadcastState::Draft, author)) if author.as_deref() == Some(by) => DraftDecision::Done(()),
+        Some((BroadcastState::Draft, _)) => DraftDecision::NotYours,
+        _ => DraftDecision::AlreadyHandled,
+    })
+}
+
 async fn change_state(
     tx: &mut Transaction<'_, Sqlite>,
     id: i64,

@@ -282,8 +282,19 @@ mod tests {
     async fn a_draft_confirmed_twice_is_queued_once() {
         let (store, _dir) = store_with_readers(2).await;
         let id = store.create_draft(&breaking("x")).await.unwrap();
-        assert_eq!(store.confirm_draft(id).await.unwrap(), Some(2));
-        assert_eq!(store.confirm_draft(id).await.unwrap(), None);
+        assert_eq!(store.confirm_draft(id, "test").await.unwrap(), DraftDecision::Done(2));
+        assert_eq!(store.confirm_draft(id, "test").await.unwrap(), DraftDecision::AlreadyHandled);
         assert_eq!(store.count_pending_deliveries().await.unwrap(), 2);
+    }
+
+    #[tokio::test]
+    async fn only_the_editor_who_wrote_a_draft_decides_on_it() {
+        let (store, _dir) = store_with_readers(2).await;
+        let id = store.create_draft(&breaking("x")).await.unwrap();
+        assert_eq!(store.confirm_draft(id, "editor:2").await.unwrap(), DraftDecision::NotYours);
+        assert_eq!(store.discard_draft(id, "editor:2").await.unwrap(), DraftDecision::NotYours);
+        assert_eq!(store.count_pending_deliveries().await.unwrap(), 0, "nothing queued");
+        assert_eq!(store.discard_draft(id, "test").await.unwrap(), DraftDecision::Done(()));
+        assert_eq!(store.confirm_draft(id, "test").await.unwrap(), DraftDecision::AlreadyHandled);
     }
 }

@@ -149,3 +149,38 @@ async fn an_editor_added_with_the_cli_may_push_and_telegrams_service_ids_never_m
     let preview = app.reader_sends(482, "/breaking Sekarang boleh").await;
     assert!(preview.reply_markup.is_some(), "the preview's buttons");
 }
+
+#[tokio::test]
+async fn only_the_editor_who_wrote_a_draft_can_send_or_cancel_it() {
+    const OTHER_EDITOR: i64 = 5_000_002;
+    const NEWSROOM: i64 = -4_100;
+    let app = crate::helpers::spawn_app_after(
+        |sandbox| {
+            sandbox.add_user(NewUser::new(EDITOR, "Editor").language_code("en"));
+            sandbox.add_user(NewUser::new(OTHER_EDITOR, "Other").language_code("en"));
+            let newsroom = tg_sandbox::NewGroup::group(NEWSROOM, "Redaksi").owner(EDITOR).member(OTHER_EDITOR);
+            sandbox.add_group(newsroom).unwrap();
+        },
+        |settings| settings.editors.user_ids.push(OTHER_EDITOR),
+    )
+    .await;
+    app.subscribe_quietly([441]).await;
+    app.sandbox.user_sends_text(NEWSROOM, EDITOR, "/breaking Draf milik editor pertama").unwrap();
+    // The first message is the bot's greeting to the group it was added to.
+    let preview = app.message_number(NEWSROOM, 2).await;
+
+    for button in [0, 1] {
+        let answers = app.sandbox.callback_answers().len();
+        app.sandbox
+            .user_taps_button(NEWSROOM, OTHER_EDITOR, preview.message_id, &button_data(&preview, button))
+            .unwrap();
+        app.wait_until(|| async { app.sandbox.callback_answers().len() > answers }).await;
+        let answer = app.sandbox.callback_answers()[answers].text.clone().unwrap_or_default();
+        assert!(answer.contains("Only the editor who wrote this draft"), "{answer}");
+    }
+    app.settle().await;
+    assert!(app.sandbox.sent_to(441).is_empty(), "another editor's tap sends nothing");
+
+    app.sandbox.user_taps_button(NEWSROOM, EDITOR, preview.message_id, &button_data(&preview, 0)).unwrap();
+    assert!(app.message_number(441, 1).await.plain_text.unwrap().contains("Draf milik editor pertama"));
+}

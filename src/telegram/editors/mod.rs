@@ -18,7 +18,7 @@ pub use newsroom::{push, recall};
 
 use super::{BotContext, reply, strip_markup};
 use crate::{
-    domain::{Language, Platform},
+    domain::{DraftDecision, Language, Platform},
     locale,
     render::telegram_html::escape,
     services::newsroom::{AnnouncementError, DraftError},
@@ -34,8 +34,8 @@ pub async fn breaking(bot: &Bot, message: &Message, context: &BotContext, text: 
     if !refuse_non_editor(bot, message, context, "/breaking").await? {
         return Ok(());
     }
-    let editor = message.from.as_ref().map_or(0, |u| u.id.0);
-    let draft = match context.services.newsroom().draft(text, &format!("editor:{editor}")).await {
+    let Some(editor) = message.from.as_ref() else { return Ok(()) };
+    let draft = match context.services.newsroom().draft(text, &author(editor)).await {
         Ok(draft) => draft,
         Err(DraftError::Internal(error)) => return Err(error),
         Err(refused) => {
@@ -110,8 +110,9 @@ async fn send(
     id: i64,
     language: Language,
 ) -> anyhow::Result<()> {
-    let Some(count) = context.services.newsroom().confirm(id).await? else {
-        return already_handled(bot, query, language).await;
+    let count = match context.services.newsroom().confirm(id, &author(&query.from)).await? {
+        DraftDecision::Done(count) => count,
+        refused => return refuse_tap(bot, query, refused, language).await,
     };
     tracing::info!(broadcast = id, editor = query.from.id.0, "an editor confirmed breaking news");
     let status = locale::text(language, "breaking_sending", &[("count", &count), ("id", &id)]);
@@ -135,8 +136,9 @@ async fn cancel(
     id: i64,
     language: Language,
 ) -> anyhow::Result<()> {
-    if !context.services.newsroom().discard(id).await? {
-        return already_handled(bot, query, language).await;
+    let decision = context.services.newsroom().discard(id, &author(&query.from)).await?;
+    if decision != DraftDecision::Done(()) {
+        return refuse_tap(bot, query, decision, language).await;
     }
     let status = locale::text(language, "breaking_cancelled", &[]);
     bot.answer_callback_query(query.id.clone()).text(strip_markup(&status)).await?;
@@ -163,10 +165,25 @@ async fn stop(
     Ok(())
 }
 
-async fn already_handled(bot: &Bot, query: &CallbackQuery, language: Language) -> anyhow::Result<()> {
-    let answer = locale::text(language, "breaking_already_handled", &[]);
+/// Answers a tap on a draft that was handled already, or that another editor wrote.
+async fn refuse_tap<T>(
+    bot: &Bot,
+    query: &CallbackQuery,
+    refused: DraftDecision<T>,
+    language: Language,
+) -> anyhow::Result<()> {
+    let key = match refused {
+        DraftDecision::NotYours => "breaking_not_yours",
+        _ => "breaking_already_handled",
+    };
+    let answer = locale::text(language, key, &[]);
     bot.answer_callback_query(query.id.clone()).text(strip_markup(&answer)).await?;
     Ok(())
+}
+
+/// Who wrote a draft, as broadcasts record it: the only editor who may send or cancel it.
+fn author(editor: &teloxide::types::User) -> String {
+    format!("editor:{}", editor.id.0)
 }
 
 async fn remove_buttons(bot: &Bot, context: &BotContext, message: &Message) -> anyhow::Result<()> {

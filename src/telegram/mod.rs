@@ -151,6 +151,15 @@ pub async fn register_commands(bot: &Bot, default_language: Language) -> Respons
     Ok(())
 }
 
+/// The most of a reader's input a reply quotes back.
+const QUOTE_CHARS: usize = 64;
+
+/// What a reader typed, as a reply quotes it: escaped, and cut short, so that no input (a
+/// 4,000-character "time zone", say) can make the reply longer than Telegram takes.
+pub fn quote(input: &str) -> String {
+    crate::render::telegram_html::escape(&crate::text::cut_at_word(input.trim(), QUOTE_CHARS))
+}
+
 /// A locale text for a callback answer, which Telegram shows as plain text.
 pub fn strip_markup(html: &str) -> String {
     TelegramHtml.plain_text(html)

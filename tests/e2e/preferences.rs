@@ -153,3 +153,15 @@ async fn the_command_menu_is_registered_in_both_languages() {
     assert_eq!(english[1].description, "Choose channels");
     assert_eq!(app.sandbox.my_commands("default", "")[1].description, "Choose channels", "the default language's menu");
 }
+
+#[tokio::test]
+async fn a_reply_quoting_a_huge_input_stays_short_enough_for_telegram() {
+    let app = app().await;
+    app.reader_starts(861, "Alex", "en").await;
+    let huge = "Zona".repeat(1_000);
+    for command in [format!("/timezone {huge}"), format!("/filter remove {huge}")] {
+        let reply = app.reader_sends(861, &command).await.plain_text.unwrap();
+        assert!(reply.chars().count() < 300, "{} characters: {reply}", reply.chars().count());
+        assert!(reply.contains("ZonaZona") && reply.contains('…'), "the input is quoted, cut short: {reply}");
+    }
+}

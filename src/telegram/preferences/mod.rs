@@ -15,7 +15,7 @@ use teloxide::{
 
 pub use buttons::{Button, Tap};
 
-use super::{BotContext, edit, may_manage, recipient, reply, strip_markup};
+use super::{BotContext, edit, may_manage, quote, recipient, reply, strip_markup};
 use crate::{
     domain::{
         DeliveryMode, InactiveReason, KeywordAdded, KeywordKind, Language, NewSubscriber, Preference, QuietHours,
@@ -24,7 +24,6 @@ use crate::{
         schedule::parse_zone,
     },
     locale::text,
-    render::telegram_html::escape,
 };
 
 /// `/channels`: the channel picker.
@@ -110,7 +109,7 @@ pub async fn timezone(bot: &Bot, message: &Message, context: &BotContext, args: 
             text(language, "timezone_set", &[("zone", &zone.name())])
         }
         Err(_) if args.trim().is_empty() => text(language, "timezone_usage", &[]),
-        Err(_) => text(language, "timezone_unknown", &[("zone", &escape(args.trim()))]),
+        Err(_) => text(language, "timezone_unknown", &[("zone", &quote(args))]),
     };
     reply(bot, context, &message.chat, answer, None).await?;
     Ok(())
@@ -132,9 +131,9 @@ pub async fn filter(bot: &Bot, message: &Message, context: &BotContext, args: &s
         }
         FilterCommand::Remove(raw) => match keywords::keyword(raw) {
             Ok(word) if readers.remove_keywords(subscriber.id, Some(&word)).await? > 0 => {
-                text(language, "filter_removed", &[("word", &escape(&word))])
+                text(language, "filter_removed", &[("word", &quote(&word))])
             }
-            _ => text(language, "filter_not_found", &[("word", &escape(raw))]),
+            _ => text(language, "filter_not_found", &[("word", &quote(raw))]),
         },
         FilterCommand::Add(kind, raw) => add_keyword(context, &subscriber, kind, raw, language).await?,
     };
@@ -164,7 +163,7 @@ async fn add_keyword(
         (KeywordAdded::Added, KeywordKind::Include) => "filter_included",
         (KeywordAdded::Added, KeywordKind::Exclude) => "filter_excluded",
     };
-    Ok(text(language, key, &[("word", &escape(&word))]))
+    Ok(text(language, key, &[("word", &quote(&word))]))
 }
 
 /// What `/filter`'s arguments ask for.

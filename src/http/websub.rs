@@ -1,5 +1,8 @@
-//! `/websub/{source id}`: where WebSub hubs verify kabar's intent and push new items. Public, as
-//! the protocol requires; a push counts only when it is signed with the subscription's secret.
+//! `/websub/{source id}/{token}`: where WebSub hubs verify kabar's intent and push new items.
+//! Public, as the protocol requires: a verification counts only at the callback URL the hub was
+//! given (the token is known to it alone), a push only when it is signed with the
+//! subscription's secret. Subscriptions made before callbacks had a token still push to
+//! `/websub/{source id}` until they are renewed.
 
 use std::collections::HashMap;
 
@@ -9,7 +12,7 @@ use axum::{
     extract::{DefaultBodyLimit, Query, State},
     http::{HeaderMap, StatusCode},
     response::IntoResponse,
-    routing::get,
+    routing::{get, post},
 };
 
 use super::{HttpState, extract::ApiPath};
@@ -17,7 +20,8 @@ use crate::{services::sources::HubAnswer, sources::fetch::MAX_BODY_BYTES};
 
 pub fn router() -> Router<HttpState> {
     Router::new()
-        .route("/websub/{source_id}", get(verify_intent).post(receive_push))
+        .route("/websub/{source_id}/{token}", get(verify_intent).post(receive_push))
+        .route("/websub/{source_id}", post(receive_push_without_token))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
 
@@ -25,15 +29,14 @@ pub fn router() -> Router<HttpState> {
 /// challenge only for the hub and topic we asked for.
 async fn verify_intent(
     State(state): State<HttpState>,
-    ApiPath(source_id): ApiPath<i64>,
+    ApiPath((source_id, token)): ApiPath<(i64, String)>,
     Query(query): Query<HashMap<String, String>>,
 ) -> impl IntoResponse {
     let field = |name: &str| query.get(name).map(String::as_str).unwrap_or_default();
     let lease = query.get("hub.lease_seconds").map(String::as_str);
+    let (mode, topic, challenge) = (field("hub.mode"), field("hub.topic"), field("hub.challenge"));
     let sources = state.services.sources();
-    let answer =
-        sources.verify_hub_intent(source_id, field("hub.mode"), field("hub.topic"), lease, field("hub.challenge"));
-    match answer.await {
+    match sources.verify_hub_intent(source_id, &token, mode, topic, lease, challenge).await {
         Ok(HubAnswer::Challenge(challenge)) => (StatusCode::OK, challenge),
         Ok(HubAnswer::Unknown) => (StatusCode::NOT_FOUND, String::new()),
         Err(error) => {
@@ -47,6 +50,16 @@ async fn verify_intent(
 /// background. Unsigned or wrongly signed pushes are ignored, but still acknowledged, as the
 /// protocol asks, so a forger learns nothing.
 async fn receive_push(
+    state: State<HttpState>,
+    ApiPath((source_id, _token)): ApiPath<(i64, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
+    receive_push_without_token(state, ApiPath(source_id), headers, body).await
+}
+
+/// A push to a callback URL of before tokens; the signature alone decides, as at any URL.
+async fn receive_push_without_token(
     State(state): State<HttpState>,
     ApiPath(source_id): ApiPath<i64>,
     headers: HeaderMap,

@@ -10,7 +10,7 @@ use crate::{
         discover::{DiscoverError, feed_url},
         opml::{self, OpmlFeed},
         parse::parse_feed_document,
-        websub::signature_is_valid,
+        websub::{is_callback_token, signature_is_valid},
     },
     store::StoreResult,
     text::slugify,
@@ -145,11 +145,13 @@ impl Sources<'_> {
         self.0.inner.store.poll_source_now(name).await
     }
 
-    /// A hub asks whether we really want this subscription: only the topic we asked for is
-    /// confirmed; a lease is held at most `MAX_LEASE_SECS`.
+    /// A hub asks whether we really want this subscription: only at the callback URL the hub was
+    /// given (its token) and for the topic we asked for is it confirmed (or denied); a lease is
+    /// held at most `MAX_LEASE_SECS`.
     pub async fn verify_hub_intent(
         &self,
         source_id: i64,
+        callback_token: &str,
         mode: &str,
         topic: &str,
         lease_seconds: Option<&str>,
@@ -158,7 +160,7 @@ impl Sources<'_> {
         let Some(subscription) = self.0.inner.store.websub_subscription(source_id).await? else {
             return Ok(HubAnswer::Unknown);
         };
-        if topic != subscription.topic {
+        if !is_callback_token(&subscription.secret, callback_token) || topic != subscription.topic {
             return Ok(HubAnswer::Unknown);
         }
         match mode {

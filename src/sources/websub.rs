@@ -36,10 +36,10 @@ impl WebSub {
         WebSub { store, client, public_url, guard }
     }
 
-    /// Where the hub calls back for `source_id`.
-    pub fn callback_url(&self, source_id: i64) -> String {
+    /// Where the hub calls back for `source_id`'s subscription under `secret`.
+    pub fn callback_url(&self, source_id: i64, secret: &str) -> String {
         let base = self.public_url.as_str().trim_end_matches('/');
-        format!("{base}/websub/{source_id}")
+        format!("{base}/websub/{source_id}/{}", callback_token(secret))
     }
 
     /// Subscribes `source` at `hub` for `topic`, unless a live subscription (or a recent request)
@@ -59,7 +59,7 @@ impl WebSub {
         rand::rng().fill_bytes(&mut secret);
         let secret = hex::encode(secret);
         self.store.websub_requested(source.id, hub, topic, &secret).await?;
-        let callback = self.callback_url(source.id);
+        let callback = self.callback_url(source.id, &secret);
         let lease = LEASE_SECONDS.to_string();
         let form = [
             ("hub.mode", "subscribe"),
@@ -99,6 +99,22 @@ fn verify<M: Mac + hmac::digest::KeyInit>(secret: &str, body: &[u8], expected: &
     mac.verify_slice(expected).is_ok()
 }
 
+/// The part of a subscription's callback URL only its hub knows. Verifications (which the hub
+/// signs with nothing) count only at it, so that nobody else can confirm or deny the
+/// subscription with a bare GET. Derived from the secret, so that nothing more is stored.
+pub fn callback_token(secret: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::new().chain_update("kabar websub callback\n").chain_update(secret).finalize();
+    hex::encode(&digest[..16])
+}
+
+/// Whether `token` is the callback token of the subscription under `secret`, compared in
+/// constant time.
+pub fn is_callback_token(secret: &str, token: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    bool::from(callback_token(secret).as_bytes().ct_eq(token.as_bytes()))
+}
+
 /// The `X-Hub-Signature` value a hub sends for `body` under `secret`, with SHA-256.
 pub fn sign(secret: &str, body: &[u8]) -> String {
     let mut mac = <Hmac<sha2::Sha256> as hmac::digest::KeyInit>::new_from_slice(secret.as_bytes())
@@ -110,6 +126,15 @@ pub fn sign(secret: &str, body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_callback_token_is_the_secrets_alone() {
+        let token = callback_token("rahasia");
+        assert_eq!(token.len(), 32);
+        assert!(is_callback_token("rahasia", &token));
+        assert!(!is_callback_token("rahasia-lain", &token));
+        assert!(!is_callback_token("rahasia", ""));
+    }
 
     #[test]
     fn a_signature_made_with_the_secret_is_valid() {

@@ -129,3 +129,51 @@ async fn a_verification_for_another_topic_is_refused() {
     let url = format!("{}{path}?hub.mode=subscribe&hub.topic=https://evil.example/&hub.challenge=x", app.api);
     assert_eq!(app.http.request(Method::GET, url).send().await.unwrap().status(), 404);
 }
+
+/// The subscription of the test's one source, as stored.
+async fn subscription(app: &TestApp) -> kabar::domain::WebSubSubscription {
+    let source = app.store.source(SOURCE).await.unwrap().unwrap();
+    app.store.websub_subscription(source.id).await.unwrap().expect("a subscription")
+}
+
+#[tokio::test]
+async fn only_the_hub_knows_the_callback_so_nobody_else_can_deny_the_subscription() {
+    let hub = Hub::default();
+    let app = app_subscribed_at(&hub).await;
+    let callback = hub.field("hub.callback");
+    let (without_token, _) = callback.rsplit_once('/').unwrap();
+    let topic = hub.field("hub.topic");
+    let deny = |url: String| {
+        app.http.get(url).query(&[("hub.mode", "denied"), ("hub.topic", topic.as_str()), ("hub.challenge", "x")]).send()
+    };
+    for forged in [without_token.to_owned(), format!("{without_token}/0123456789abcdef0123456789abcdef")] {
+        let status = deny(forged.clone()).await.unwrap().status();
+        assert!(status.is_client_error(), "{forged} answered {status}");
+    }
+    assert_eq!(subscription(&app).await.state, kabar::domain::WebSubState::Verified, "still verified");
+
+    assert_eq!(deny(callback).await.unwrap().status(), 200, "the hub itself may deny it");
+    assert_eq!(subscription(&app).await.state, kabar::domain::WebSubState::Denied);
+}
+
+#[tokio::test]
+async fn a_huge_lease_is_held_for_thirty_days_at_most() {
+    let hub = Hub::default();
+    let app = app_subscribed_at(&hub).await;
+    let answer = app
+        .http
+        .get(hub.field("hub.callback"))
+        .query(&[
+            ("hub.mode", "subscribe"),
+            ("hub.topic", hub.field("hub.topic").as_str()),
+            ("hub.challenge", "c"),
+            ("hub.lease_seconds", "9223372036854775807"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let lease_until = subscription(&app).await.lease_until.unwrap();
+    let thirty_days_on = kabar::domain::now_ms() + 30 * 24 * 3_600_000;
+    assert!(lease_until <= thirty_days_on, "{lease_until} is more than thirty days on");
+}

@@ -322,3 +322,31 @@ async fn subscribers_export_as_json_lines_to_a_file_keeps_every_character() {
     let subscribed_at = lines[0]["subscribed_at"].as_str().unwrap();
     assert!(chrono::DateTime::parse_from_rfc3339(subscribed_at).is_ok(), "{subscribed_at}");
 }
+
+#[test]
+fn check_config_refuses_every_value_the_run_cannot_use_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("[delivery]\nconcurrency = 9223372036854775807", "delivery.concurrency"),
+        ("[delivery]\nconcurrency = 0", "delivery.concurrency"),
+        ("[telegram]\npoll_timeout_secs = 0", "telegram.poll_timeout_secs"),
+        ("[editors]\nuser_ids = [1087968824]", "editors.user_ids"),
+        ("[editors]\nuser_ids = [777000]", "editors.user_ids"),
+        ("[editors]\nuser_ids = [-5]", "editors.user_ids"),
+        ("[http]\nmax_connections = 0", "http.max_connections"),
+        ("[http]\nheader_timeout_secs = 0", "http.header_timeout_secs"),
+    ];
+    for (toml, key) in cases {
+        let (table, entry) = toml.split_once('\n').unwrap();
+        // The token goes with [telegram]; a case of that table adds its key there.
+        let text = if table == "[telegram]" {
+            format!("[telegram]\ntoken = \"1:x\"\n{entry}\n")
+        } else {
+            format!("[telegram]\ntoken = \"1:x\"\n\n{toml}\n")
+        };
+        let output = kabar(&["check-config", "--config", &config_file(&dir, &text)]);
+        let error = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{toml} passed");
+        assert!(error.contains(key), "{toml}: {error}");
+    }
+}

@@ -89,6 +89,12 @@ impl StorageWatch {
 pub struct Health<'a>(pub(super) &'a Services);
 
 impl Health<'_> {
+    /// Whether writes to the database fail now: work that would only fail too (polling the
+    /// sources, say) waits meanwhile.
+    pub fn writes_fail(&self) -> bool {
+        self.0.storage.failing().is_some()
+    }
+
     /// Whether the database answers and writes have not failed for long: `/healthz`'s question.
     pub async fn storage_is_healthy(&self) -> bool {
         let failing_long = self.0.storage.failing().is_some_and(|(lasted, _)| lasted >= UNHEALTHY_AFTER);

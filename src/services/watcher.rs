@@ -67,6 +67,11 @@ impl Watcher {
 
     /// Polls every source that is due now, a few at a time, and waits for them.
     pub async fn poll_due_sources(&self) -> anyhow::Result<()> {
+        // What a poll finds could not be recorded: the sites are spared, and polled once the
+        // storage is back (their stories are still in their feeds).
+        if self.services.health().writes_fail() {
+            return Ok(());
+        }
         let due = self.services.inner.store.due_sources(now_ms()).await?;
         let mut polls = JoinSet::new();
         for source in due {
@@ -100,6 +105,9 @@ impl Watcher {
                 {
                     tracing::error!(%error, source = source.name, "cannot record a poll");
                 }
+            }
+            Err(error) if self.services.health().notice(&error) => {
+                tracing::warn!(source = source.name, error = describe_error(&error), "a poll waits for the storage");
             }
             Err(error) => {
                 self.services.inner.metrics.source_polled(&source.name, "error");

@@ -13,7 +13,7 @@ use std::{
     time::Duration,
 };
 
-use kabar::{domain::Recipient, store::Store};
+use kabar::{demo::news_site::NewsSite, domain::Recipient, store::Store};
 use reqwest::Client;
 use serde_json::{Value, json};
 use tg_sandbox::NewUser;
@@ -149,12 +149,19 @@ async fn a_full_disk_is_reported_and_survived_and_what_readers_and_the_cms_send_
     let dir = tempfile::tempdir().unwrap();
     let disk = SmallDisk::mount(dir.path().join("disk"));
     let setup = Setup::with_database_at(dir, &disk.path.join("kabar.db"));
-    setup.write_config("");
+    let site = NewsSite::start().await.unwrap();
+    setup.write_config(&format!("[[sources]]\nname = \"news\"\nurl = \"{}\"\npoll_interval_secs = 5", site.feed_url()));
     let http = Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
     let (api, sandbox) = (setup.api(), &setup.sandbox);
     let probes = Probes { http: &http, api: api.clone() };
     let kabar = setup.start(&http).await;
     probes.wait_until_ready().await;
+    let store = Store::connect(&setup.database).await.unwrap();
+    eventually("the source's first poll", || async {
+        store.source("news").await.unwrap().is_some_and(|source| source.primed)
+    })
+    .await;
+    store.close().await;
     sandbox.add_user(NewUser::new(801, "Ani").language_code("en"));
     sandbox.user_sends_text(801, 801, "/start").unwrap();
     assert!(message_number(&setup, 801, 1).await.contains("You are subscribed"));
@@ -165,6 +172,7 @@ async fn a_full_disk_is_reported_and_survived_and_what_readers_and_the_cms_send_
     sandbox.add_user(NewUser::new(802, "Budi").language_code("en"));
     sandbox.user_sends_text(802, 802, "/start").unwrap();
     sandbox.user_sends_text(801, 801, "/stop").unwrap();
+    site.publish("Berita saat disk penuh", "JAKARTA – Cerita ini terbit ketika disk kabar penuh dan tetap sampai.");
     let refused = push(&http, &api, "Selama disk penuh").await;
     assert_eq!(refused.status(), 503, "the CMS is told to try again");
     assert!(refused.headers().contains_key("retry-after"));
@@ -180,7 +188,12 @@ async fn a_full_disk_is_reported_and_survived_and_what_readers_and_the_cms_send_
     assert_eq!(accepted.status(), 202, "writes work again without a restart");
     let accepted: Value = accepted.json().await.unwrap();
     assert_eq!(accepted["recipients"], 1, "the reader who stopped during the fault is not counted");
-    assert!(message_number(&setup, 802, 2).await.contains("Setelah disk lega"));
+    let received = |text: &'static str| {
+        let sent = sandbox.sent_to(802);
+        async move { sent.iter().any(|m| m.plain_text.as_deref().unwrap_or_default().contains(text)) }
+    };
+    eventually("the push made after the fault", || received("Setelah disk lega")).await;
+    eventually("the story published during the fault", || received("Berita saat disk penuh")).await;
     kill(kabar);
 }
 

@@ -188,7 +188,9 @@ fn claimed_delivery(row: &sqlx::sqlite::SqliteRow) -> StoreResult<ClaimedDeliver
 mod tests {
     use super::*;
     use crate::{
-        domain::{BroadcastKind, DeliveryOutcome, InactiveReason, NewBroadcast, NewSubscriber, OutcomeKind},
+        domain::{
+            BroadcastKind, DeliveryOutcome, DraftDecision, InactiveReason, NewBroadcast, NewSubscriber, OutcomeKind,
+        },
         store::test_store,
     };
 

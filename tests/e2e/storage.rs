@@ -128,6 +128,16 @@ impl Probes<'_> {
     }
 }
 
+/// The binary's surroundings, with readers `ids` subscribed in its database already.
+async fn setup_with_readers(ids: std::ops::Range<i64>) -> (Setup, Store) {
+    let setup = Setup::new();
+    setup.write_config("");
+    let store = Store::connect(&setup.database).await.unwrap();
+    store.migrate().await.unwrap();
+    subscribe_quietly(&setup.sandbox, &store, ids).await;
+    (setup, store)
+}
+
 async fn push(http: &Client, api: &str, text: &str) -> reqwest::Response {
     http.post(format!("{api}/api/broadcasts"))
         .bearer_auth(ADMIN_TOKEN)
@@ -221,11 +231,7 @@ async fn database_files_made_immutable_make_kabar_not_ready_until_they_are_writa
 
 #[tokio::test]
 async fn damaged_pages_make_a_running_kabar_not_ready_and_a_starting_one_refuse_the_file() {
-    let setup = Setup::new();
-    setup.write_config("");
-    let store = Store::connect(&setup.database).await.unwrap();
-    store.migrate().await.unwrap();
-    subscribe_quietly(&setup.sandbox, &store, 900..1200).await;
+    let (setup, store) = setup_with_readers(900..1200).await;
     let http = Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
     let probes = Probes { http: &http, api: setup.api() };
     let kabar = setup.start(&http).await;
@@ -283,11 +289,7 @@ async fn an_emptied_database_file_is_refused_unless_a_fresh_start_is_asked_for()
 
 #[tokio::test]
 async fn a_backup_made_while_kabar_runs_restores_every_subscriber() {
-    let setup = Setup::new();
-    setup.write_config("");
-    let store = Store::connect(&setup.database).await.unwrap();
-    store.migrate().await.unwrap();
-    subscribe_quietly(&setup.sandbox, &store, 1300..1600).await;
+    let (setup, _store) = setup_with_readers(1300..1600).await;
     let http = Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
     let kabar = setup.start(&http).await;
 

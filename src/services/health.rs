@@ -25,6 +25,10 @@ const FULL_CHECK_EVERY: Duration = Duration::from_secs(6 * 3600);
 /// How long writes may fail before kabar counts as unhealthy (not only not ready): long enough
 /// that a moment's trouble does not get it restarted, short enough that a lasting one does.
 pub const UNHEALTHY_AFTER: Duration = Duration::from_secs(30);
+/// How long news waits, once writes work again, for readers' updates held back by the fault to
+/// be handled: long enough for a batch Telegram kept to be fetched, stored and handled; short
+/// enough that news never stalls on a backlog that cannot clear.
+const READERS_FIRST_FOR: Duration = Duration::from_secs(30);
 
 /// What the storage watch last found.
 #[derive(Debug, Default)]
@@ -36,6 +40,8 @@ pub struct StorageWatch {
 struct WatchState {
     /// Since when writes fail, and how.
     failing: Option<(Instant, StorageFault)>,
+    /// When writes last worked again after failing.
+    recovered: Option<Instant>,
     /// What the last full check found wrong.
     damage: Option<String>,
 }
@@ -48,6 +54,7 @@ impl StorageWatch {
             (Ok(()), Some((since, fault))) => {
                 tracing::info!(%fault, lasted = ?since.elapsed(), "the database takes writes again");
                 state.failing = None;
+                state.recovered = Some(Instant::now());
             }
             (Err(fault), None) => {
                 tracing::error!(%fault, "the database does not take writes; kabar is not ready until it does");
@@ -80,6 +87,12 @@ impl StorageWatch {
         state.failing.map(|(since, fault)| (since.elapsed(), fault))
     }
 
+    /// Whether writes worked again less than `window` ago.
+    fn recovered_within(&self, window: Duration) -> bool {
+        let state = self.state.lock().expect("the storage watch is never poisoned");
+        state.recovered.is_some_and(|at| at.elapsed() < window)
+    }
+
     fn damage(&self) -> Option<String> {
         self.state.lock().expect("the storage watch is never poisoned").damage.clone()
     }
@@ -93,6 +106,13 @@ impl Health<'_> {
     /// sources, say) waits meanwhile.
     pub fn writes_fail(&self) -> bool {
         self.0.storage.failing().is_some()
+    }
+
+    /// Whether news (polling the sources) waits: while writes fail, since what a poll finds
+    /// could not be recorded, and for a little while after, until readers' updates held back
+    /// by the fault are handled.
+    pub fn news_waits(&self) -> bool {
+        self.writes_fail() || (self.0.inbox().backlog() && self.0.storage.recovered_within(READERS_FIRST_FOR))
     }
 
     /// Whether the database answers and writes have not failed for long: `/healthz`'s question.

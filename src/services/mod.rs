@@ -63,11 +63,13 @@ pub struct Services {
     inner: Arc<ServiceParts>,
     /// What the storage watch found, for readiness.
     storage: Arc<health::StorageWatch>,
+    /// Readers' updates a storage fault held back.
+    backlog: Arc<inbox::Backlog>,
 }
 
 impl Services {
     pub fn new(parts: ServiceParts) -> Services {
-        Services { inner: Arc::new(parts), storage: Default::default() }
+        Services { inner: Arc::new(parts), storage: Default::default(), backlog: Default::default() }
     }
 
     pub fn newsroom(&self) -> newsroom::Newsroom<'_> {

@@ -68,8 +68,9 @@ impl Watcher {
     /// Polls every source that is due now, a few at a time, and waits for them.
     pub async fn poll_due_sources(&self) -> anyhow::Result<()> {
         // What a poll finds could not be recorded: the sites are spared, and polled once the
-        // storage is back (their stories are still in their feeds).
-        if self.services.health().writes_fail() {
+        // storage is back and readers' updates from the fault are handled (their stories are
+        // still in their feeds).
+        if self.services.health().news_waits() {
             return Ok(());
         }
         let due = self.services.inner.store.due_sources(now_ms()).await?;

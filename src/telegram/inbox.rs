@@ -112,6 +112,7 @@ async fn handle_chat(
                     error = format!("{error:#}"),
                     "a chat update waits for the storage"
                 );
+                context.services.inbox().held_back();
                 return Handled::HeldBack;
             }
             tracing::error!(update_id = stored.update_id, error = format!("{error:#}"), "a chat update failed");

@@ -193,7 +193,8 @@ async fn a_full_disk_is_reported_and_survived_and_what_readers_and_the_cms_send_
     probes.wait_until_ready().await;
     eventually("kabar healthy again", || probes.healthy()).await;
     assert!(message_number(&setup, 802, 1).await.contains("You are subscribed"), "the /start sent meanwhile");
-    assert!(message_number(&setup, 801, 2).await.contains("unsubscribed"), "the /stop sent meanwhile");
+    let second = message_number(&setup, 801, 2).await;
+    assert!(second.contains("unsubscribed"), "the /stop sent meanwhile: {second}");
     let accepted = push(&http, &api, "Setelah disk lega").await;
     assert_eq!(accepted.status(), 202, "writes work again without a restart");
     let accepted: Value = accepted.json().await.unwrap();

@@ -6,6 +6,7 @@ use dom_query::Document;
 use super::{
     Fetcher,
     fetch::{FetchError, Fetched},
+    parse::parse_feed_document,
 };
 
 /// Why no feed was found at an address.
@@ -21,7 +22,7 @@ pub enum DiscoverError {
 /// links to with `<link rel="alternate">`.
 pub async fn feed_url(fetcher: &Fetcher, url: &str) -> Result<String, DiscoverError> {
     let fetched = fetcher.get_page(url).await?;
-    if feed_rs::parser::parse(fetched.body.as_slice()).is_ok() {
+    if parse_feed_document(&fetched.feed_body()).is_ok() {
         return Ok(fetched.final_url);
     }
     linked_feed(&fetched).ok_or_else(|| DiscoverError::NoFeed(url.to_owned()))

@@ -3,7 +3,9 @@
 //!
 //! - [`fetch`]: HTTP GET with caps (body size, time, redirects) and conditional requests;
 //!   [`guard`]: the addresses it may reach.
-//! - [`parse`]: feeds (feed-rs) and WordPress REST answers into [`parse::FeedItem`]s.
+//! - [`parse`]: feeds (feed-rs) and WordPress REST answers into [`parse::FeedItem`]s, each with
+//!   a key that stays the same at every poll; [`truncate`]: long answers cut to their first
+//!   items before parsing.
 //! - [`canonical`]: the URL a story is known by, whatever tracking junk it carries.
 //! - [`discover`]: the feed behind a page's address; [`opml`]: subscription lists in and out.
 //! - [`websub`]: subscribing at a feed's hub so that new items are pushed to kabar at once, and
@@ -15,6 +17,7 @@ pub mod fetch;
 pub mod guard;
 pub mod opml;
 pub mod parse;
+pub mod truncate;
 pub mod websub;
 
 pub use fetch::Fetcher;

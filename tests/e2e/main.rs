@@ -3,6 +3,7 @@
 
 mod api;
 mod articles;
+mod careless_feeds;
 mod channels;
 mod cli;
 mod corpus;

@@ -2,7 +2,8 @@
 //! Polling them on a schedule and publishing what is new is [`crate::services`]' job.
 //!
 //! - [`fetch`]: HTTP GET with caps (body size, time, redirects) and conditional requests;
-//!   [`guard`]: the addresses it may reach.
+//!   [`guard`]: the addresses it may reach, and the one check every URL from outside passes
+//!   before kabar fetches it or hands it to a chat platform ([`guard::AddressGuard::check_url`]).
 //! - [`parse`]: feeds (feed-rs) and WordPress REST answers into [`parse::FeedItem`]s, each with
 //!   a key that stays the same at every poll; [`truncate`]: long answers cut to their first
 //!   items before parsing.

@@ -1,4 +1,4 @@
-//! Publishing a newly found story: summary, message, article row and broadcast: summary, message, article row and broadcast, in that
+//! Publishing a newly found story: summary, message, article row and broadcast, in that
 //! order, with the article and its whole fan-out written in one transaction so that a story is
 //! pushed at most once, whoever finds it first (a poller, the CMS hook, a second feed).
 
@@ -101,8 +101,11 @@ impl Articles<'_> {
     }
 
     /// Publishes a new item of a watched source. The summary comes from the feed's full content
-    /// when it has prose, else from the article's page, else from the feed's excerpt.
-    pub async fn publish_item(&self, source: &SourceRecord, item: FeedItem) -> anyhow::Result<PublishOutcome> {
+    /// when it has prose, else from the article's page, else from the feed's excerpt. A link or
+    /// image that fails the URL check is left out: the story goes without it.
+    pub async fn publish_item(&self, source: &SourceRecord, mut item: FeedItem) -> anyhow::Result<PublishOutcome> {
+        let fetcher = &self.0.inner.fetcher;
+        item.link = fetcher.keep_if_allowed(item.link.take(), "link").await;
         let mut summary =
             item.content_html.as_deref().and_then(|html| self.0.inner.summarizer.summarize_html(&item.title, html));
         let mut image_url = item.image_url.clone();
@@ -124,6 +127,7 @@ impl Articles<'_> {
                 .as_deref()
                 .and_then(|html| self.0.inner.summarizer.summarize_text(&item.title, &html_to_text(html)))
         });
+        let image_url = fetcher.keep_if_allowed(image_url, "image").await;
         let article = NewArticle { summary, image_url, ..article_of_item(source.id, &item) };
         self.publish(article, &item.categories, Some(&source.name)).await
     }

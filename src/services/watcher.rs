@@ -161,7 +161,9 @@ impl Watcher {
             Ok(document) => return Ok((document, fetched)),
             Err(error) => error,
         };
-        let Some(feed_url) = linked_feed(&fetched) else { return Err(not_a_feed.into()) };
+        let Some(feed_url) = linked_feed(&self.services.inner.fetcher, &fetched).await? else {
+            return Err(not_a_feed.into());
+        };
         tracing::info!(
             source = source.name,
             page = source.url,

@@ -1,4 +1,5 @@
-//! Careless and hostile feeds: items with no identity. A story is pushed once at most.
+//! Careless and hostile feeds: items with no identity, and URLs that point inside the machine.
+//! A story is pushed once at most, and no URL that fails the check reaches the chat platform.
 
 use std::sync::{Arc, Mutex};
 
@@ -7,6 +8,8 @@ use kabar::{
     config::{Settings, SourceSettings},
     domain::SourceKind,
 };
+use reqwest::Method;
+use serde_json::json;
 use tg_sandbox::SentMessage;
 
 use crate::helpers::{TestApp, spawn_app_with};
@@ -14,25 +17,35 @@ use crate::helpers::{TestApp, spawn_app_with};
 const SOURCE: &str = "careless";
 const READER: i64 = 7_100_001;
 
-/// A site whose feed says what the test sets.
+/// A site whose feed and page say what the test sets.
 #[derive(Clone)]
 struct Site {
     base: String,
     feed: Arc<Mutex<String>>,
+    page: Arc<Mutex<String>>,
 }
 
 impl Site {
     async fn start() -> Site {
-        let feed = Arc::new(Mutex::new(rss("")));
-        let app = Router::new().route(
-            "/feed",
-            get(|State(site): State<Site>| async move {
-                let feed = site.feed.lock().unwrap().clone();
-                ([(header::CONTENT_TYPE, "application/rss+xml")], feed)
-            }),
-        );
+        let (feed, page) = (Arc::new(Mutex::new(rss(""))), Arc::new(Mutex::new(String::new())));
+        let app = Router::new()
+            .route(
+                "/feed",
+                get(|State(site): State<Site>| async move {
+                    let feed = site.feed.lock().unwrap().clone();
+                    ([(header::CONTENT_TYPE, "application/rss+xml")], feed)
+                }),
+            )
+            .route(
+                "/page",
+                get(|State(site): State<Site>| async move {
+                    let head = site.page.lock().unwrap().clone();
+                    let page = format!("<html><head><title>Situs</title>{head}</head><body><p>Halo</p></body></html>");
+                    ([(header::CONTENT_TYPE, "text/html")], page)
+                }),
+            );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let site = Site { base: format!("http://{}", listener.local_addr().unwrap()), feed };
+        let site = Site { base: format!("http://{}", listener.local_addr().unwrap()), feed, page };
         let app = app.with_state(site.clone());
         tokio::spawn(async move { axum::serve(listener, app).await });
         site
@@ -42,8 +55,17 @@ impl Site {
         format!("{}/feed", self.base)
     }
 
+    fn page_url(&self) -> String {
+        format!("{}/page", self.base)
+    }
+
     fn set_items(&self, items: &str) {
         *self.feed.lock().unwrap() = rss(items);
+    }
+
+    /// The page links to its feed at `href`.
+    fn link_feed_at(&self, href: &str) {
+        *self.page.lock().unwrap() = format!(r#"<link rel="alternate" type="application/rss+xml" href="{href}">"#);
     }
 }
 
@@ -102,4 +124,75 @@ async fn an_item_without_guid_or_link_is_pushed_once_however_often_it_is_polled(
     let messages = app.messages_in(READER);
     assert_eq!(messages.len(), 1, "{messages:#?}");
     assert_eq!(first_line(&messages[0]), "Gempa mengguncang Cianjur siang ini");
+}
+
+/// Everything the Telegram stand-in was asked to send, accepted or refused, as one text.
+fn everything_the_platform_received(app: &TestApp) -> String {
+    let sent = serde_json::to_string(&app.sandbox.sent()).unwrap();
+    let refused = serde_json::to_string(&app.sandbox.rejections()).unwrap();
+    format!("{sent}{refused}")
+}
+
+#[tokio::test]
+async fn urls_that_point_inside_never_reach_the_platform_and_their_stories_go_as_text() {
+    let site = Site::start().await;
+    let app = app_watching(&site, |_| {}).await;
+    let titles = [
+        "Foto dari berkas di mesin sendiri",
+        "Foto dari alamat metadata awan",
+        "Tautan yang menjalankan skrip",
+        "Tautan ke alamat metadata awan",
+    ];
+    let extras = [
+        r#"<guid>u1</guid><media:content url="file:///etc/passwd" medium="image"/>"#,
+        r#"<guid>u2</guid><enclosure url="http://169.254.169.254/latest/meta-data/iam.jpg" type="image/jpeg" length="1"/>"#,
+        "<guid>u3</guid><link>javascript:alert(document.cookie)</link>",
+        "<guid>u4</guid><link>http://169.254.169.254/latest/meta-data/</link>",
+    ];
+    site.set_items(&titles.iter().zip(extras).map(|(title, more)| item(title, more)).collect::<String>());
+    app.poll_source(SOURCE).await;
+
+    let messages = app.messages_in(READER);
+    let received: Vec<String> = messages.iter().map(first_line).collect();
+    assert_eq!(received.len(), titles.len(), "every story went out: {received:?}");
+    for title in titles {
+        assert!(received.contains(&title.to_owned()), "{title} is missing from {received:?}");
+    }
+    for message in &messages {
+        assert_eq!((message.method, &message.photo), ("sendMessage", &None), "as text: {message:#?}");
+    }
+    let everything = everything_the_platform_received(&app);
+    for inside in ["file://", "169.254.169.254", "javascript:"] {
+        assert!(!everything.contains(inside), "{inside} reached the platform: {everything}");
+    }
+}
+
+#[tokio::test]
+async fn a_page_whose_feed_link_points_inside_is_refused_when_added() {
+    let site = Site::start().await;
+    let app = spawn_app_with(|settings| settings.sources.clear()).await;
+    for (target, why) in
+        [("file:///etc/passwd", "not an absolute http(s) link"), ("http://169.254.169.254/latest/feed", "link-local")]
+    {
+        site.link_feed_at(target);
+        let request = json!({"name": "situs", "url": site.page_url()});
+        let (status, answer) = app.api(Method::POST, "/api/sources", Some(request)).await;
+        assert_eq!(status, 422, "{answer}");
+        let error = answer["error"].as_str().unwrap_or_default();
+        assert!(error.contains("may not fetch") && error.contains(why), "{target}: {error}");
+    }
+    assert_eq!(app.api(Method::GET, "/api/sources", None).await.1, json!([]), "nothing was stored");
+}
+
+#[tokio::test]
+async fn a_watched_page_whose_feed_link_points_inside_is_not_followed() {
+    let site = Site::start().await;
+    site.link_feed_at("http://169.254.169.254/latest/feed");
+    let page = site.page_url();
+    let app = spawn_app_with(|settings| settings.sources = vec![source_at(&page)]).await;
+    app.wait_until(|| async { app.store.source(SOURCE).await.unwrap().is_some_and(|s| s.last_error.is_some()) }).await;
+    let source = app.store.source(SOURCE).await.unwrap().unwrap();
+    let error = source.last_error.unwrap_or_default();
+    assert!(error.contains("may not fetch") && error.contains("link-local"), "{error}");
+    assert_eq!(source.url, page, "the source still points at the page it was given");
 }

@@ -1,5 +1,6 @@
-//! Careless and hostile feeds: items with no identity, and URLs that point inside the machine.
-//! A story is pushed once at most, and no URL that fails the check reaches the chat platform.
+//! Careless and hostile feeds: items with no identity, sudden floods of items, and URLs that
+//! point inside the machine. A story is pushed once at most, a flood is capped, and no URL that
+//! fails the check reaches the chat platform.
 
 use std::sync::{Arc, Mutex};
 
@@ -124,6 +125,29 @@ async fn an_item_without_guid_or_link_is_pushed_once_however_often_it_is_polled(
     let messages = app.messages_in(READER);
     assert_eq!(messages.len(), 1, "{messages:#?}");
     assert_eq!(first_line(&messages[0]), "Gempa mengguncang Cianjur siang ini");
+}
+
+#[tokio::test]
+async fn a_flood_of_new_items_pushes_the_newest_up_to_the_cap_and_the_rest_never() {
+    let site = Site::start().await;
+    let app = app_watching(&site, |settings| settings.watcher.max_pushes_per_poll = 3).await;
+    let dated = |n: u32| {
+        let more = format!("<guid>banjir-{n}</guid><pubDate>Tue, 05 Nov 2024 10:{n:02}:00 +0000</pubDate>");
+        item(&format!("Berita banjir nomor {n} dari Jakarta"), &more)
+    };
+    let flood: String = (1..=12).rev().map(dated).collect();
+    site.set_items(&flood);
+    app.poll_source(SOURCE).await;
+    app.poll_source(SOURCE).await;
+    let titles: Vec<String> = app.messages_in(READER).iter().map(first_line).collect();
+    let newest: Vec<String> = (10..=12).map(|n| format!("Berita banjir nomor {n} dari Jakarta")).collect();
+    assert_eq!(titles, newest, "the three newest, oldest first, and nothing more on the next poll");
+
+    site.set_items(&format!("{}{flood}", dated(13)));
+    app.poll_source(SOURCE).await;
+    let titles: Vec<String> = app.messages_in(READER).iter().map(first_line).collect();
+    assert_eq!(titles.len(), 4, "only the item that is new since: {titles:?}");
+    assert_eq!(titles[3], "Berita banjir nomor 13 dari Jakarta");
 }
 
 /// Everything the Telegram stand-in was asked to send, accepted or refused, as one text.

@@ -10,6 +10,8 @@
 //! `cargo bench --bench delivery`. `KABAR_BENCH_SUBSCRIBERS` (default 10,000) and
 //! `KABAR_BENCH_FANOUT` (default 1,000,000) scale it down for a quick look.
 
+mod support;
+
 use std::{
     sync::Arc,
     time::{Duration, Instant},
@@ -27,6 +29,8 @@ use kabar::{
 use teloxide::{adaptors::throttle, prelude::*};
 use tg_sandbox::{NewUser, Sandbox, SandboxConfig};
 use tokio_util::sync::CancellationToken;
+
+use support::{peak_memory_mib, reset_peak_memory};
 
 const FIRST_CHAT: i64 = 1_000_000;
 
@@ -163,21 +167,6 @@ async fn measure_routed_fan_out(count: usize) -> anyhow::Result<RoutedFanOut> {
     let seconds = started.elapsed().as_secs_f64();
     let progress = store.broadcast_progress(id).await?.expect("the broadcast exists");
     Ok(RoutedFanOut { queued: progress.pending, held: progress.held, seconds, peak_mib: peak_memory_mib() })
-}
-
-/// Resets the kernel's high-water mark of this process's resident memory.
-fn reset_peak_memory() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-fn peak_memory_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kib: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0.0);
-    kib / 1024.0
 }
 
 /// What the sandbox saw of one push.

@@ -1,8 +1,12 @@
-//! The newsroom side, measured: feeds parsed and summaries written per second on one core, and
-//! one poll cycle over a thousand sources served on 127.0.0.1 (first fetch, then conditional
-//! GETs answered 304), against the one-minute budget of a thousand sources polled every minute.
+//! The newsroom side, measured: feeds parsed and summaries written per second on one core; a
+//! feed that suddenly lists 100,000 items, parsed and polled, with the time and the process's
+//! peak memory (and feed-rs reading all of it, as kabar did before, for comparison); and one poll
+//! cycle over a thousand sources served on 127.0.0.1 (first fetch, then conditional GETs
+//! answered 304), against the one-minute budget of a thousand sources polled every minute.
 //!
 //! `cargo bench --bench sources`.
+
+mod support;
 
 use std::{
     sync::Arc,
@@ -22,12 +26,15 @@ use kabar::{
     demo::news_site::{article_page, seed_article},
     domain::SourceKind,
     services::watcher::Watcher,
-    sources::parse::parse_feed,
+    sources::parse::{parse_feed, parse_feed_document},
     store::Store,
 };
+use support::{peak_memory_mib, reset_peak_memory};
 
 const SOURCES: usize = 1_000;
 const ITEMS_PER_FEED: usize = 30;
+/// The items of the flood: as many as fit, without guid or link, under the 5 MiB body cap.
+const FLOOD_ITEMS: usize = 100_000;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
@@ -38,6 +45,25 @@ async fn main() -> anyhow::Result<()> {
         "parse:     {per_second:.0} feeds/s on one core ({ITEMS_PER_FEED}-item RSS with full content, {:.0} KiB; {:.0} MiB/s)",
         feed.len() as f64 / 1024.0,
         per_second * feed.len() as f64 / 1_048_576.0
+    );
+
+    let flood = flood_feed();
+    let (kept, seconds, peak, baseline) =
+        measured(|| parse_feed_document(flood.as_bytes()).map_or(0, |d| d.items.len()));
+    println!(
+        "flood:     a {FLOOD_ITEMS}-item feed ({:.1} MiB) parsed as a poll does: {kept} items kept in {:.0} ms, peak memory {peak:.0} MiB (from {baseline:.0} MiB)",
+        flood.len() as f64 / 1_048_576.0,
+        seconds * 1000.0
+    );
+    let (seconds, peak, baseline, outcome) = flood_poll(flood.clone()).await?;
+    println!(
+        "           the same feed fetched and polled: {outcome} in {seconds:.2} s, peak memory {peak:.0} MiB (from {baseline:.0} MiB)"
+    );
+    let (entries, seconds, peak, baseline) =
+        measured(|| feed_rs::parser::parse(flood.as_bytes()).map_or(0, |feed| feed.entries.len()));
+    println!(
+        "           for comparison, feed-rs reading all of it (as before): {entries} entries in {:.0} ms, peak memory {peak:.0} MiB (from {baseline:.0} MiB)",
+        seconds * 1000.0
     );
 
     let (title, body) = seed_article();
@@ -70,6 +96,51 @@ fn per_second_on_one_core(mut work: impl FnMut() -> usize) -> f64 {
     runs as f64 / started.elapsed().as_secs_f64()
 }
 
+/// Runs `work` once; returns what it counted, its seconds, and the process's peak memory
+/// meanwhile and just before, in MiB.
+fn measured(work: impl FnOnce() -> usize) -> (usize, f64, f64, f64) {
+    reset_peak_memory();
+    let baseline = peak_memory_mib();
+    let started = Instant::now();
+    let counted = work();
+    (counted, started.elapsed().as_secs_f64(), peak_memory_mib(), baseline)
+}
+
+fn flood_feed() -> String {
+    let items: String = (0..FLOOD_ITEMS).map(|n| format!("<item><title>Banjir {n}</title></item>")).collect();
+    format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Flood</title>{items}</channel></rss>")
+}
+
+/// One poll of a primed source whose feed is `flood`, every item new: its seconds, the peak and
+/// starting memory in MiB, and what it pushed and held back.
+async fn flood_poll(flood: String) -> anyhow::Result<(f64, f64, f64, String)> {
+    let base = feed_server(flood).await?;
+    let dir = tempfile::tempdir()?;
+    let mut settings = Settings::default();
+    settings.database.url = format!("sqlite://{}", dir.path().join("flood.db").display());
+    // The pushes go to no reader, so no platform is needed.
+    let services = kabar::app::tool_services(&settings).await?;
+    let store = Store::connect(&settings.database.url).await?;
+    let source = SourceSettings {
+        name: "flood".into(),
+        url: format!("{base}/feeds/0").parse()?,
+        poll_interval_secs: 60,
+        kind: SourceKind::Feed,
+        corrections: false,
+    };
+    store.add_source(&source).await?;
+    let id = store.source("flood").await?.expect("the source was added").id;
+    store.record_backlog(id, &[]).await?;
+    let primed = store.source("flood").await?.expect("the source exists");
+    reset_peak_memory();
+    let baseline = peak_memory_mib();
+    let started = Instant::now();
+    let (report, _) = services.watcher().poll(&primed).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    let outcome = format!("{} items read, {} pushed, {} held back", report.items, report.published, report.held_back);
+    Ok((seconds, peak_memory_mib(), baseline, outcome))
+}
+
 fn sample_feed(source: usize) -> String {
     let (title, body) = seed_article();
     let content: String = body.lines().map(|line| format!("<p>{line}</p>")).collect();
@@ -89,9 +160,9 @@ fn sample_feed(source: usize) -> String {
     )
 }
 
-/// A feed server for many sources that answers conditional GETs with 304.
-async fn feed_server() -> anyhow::Result<String> {
-    let feed = Arc::new(sample_feed(0));
+/// A feed server for many sources, each served `feed`, that answers conditional GETs with 304.
+async fn feed_server(feed: String) -> anyhow::Result<String> {
+    let feed = Arc::new(feed);
     let app = Router::new().route(
         "/feeds/{n}",
         get(move |Path(n): Path<usize>, headers: HeaderMap| {
@@ -116,7 +187,7 @@ async fn feed_server() -> anyhow::Result<String> {
 }
 
 async fn poll_cycles() -> anyhow::Result<(f64, f64)> {
-    let base = feed_server().await?;
+    let base = feed_server(sample_feed(0)).await?;
     let dir = tempfile::tempdir()?;
     let mut settings = Settings::default();
     settings.database.url = format!("sqlite://{}", dir.path().join("bench.db").display());

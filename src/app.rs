@@ -168,6 +168,7 @@ fn assemble_services(
         fetcher: Fetcher::new(AddressGuard::from(&settings.fetch)),
         channels: ChannelRules::new(&settings.channels, &settings.readers),
         limits: LimitsControl::new(settings.limits, parts.telegram_pacer, telegram::pacing::rules),
+        watcher: settings.watcher.clone(),
         tasks,
         stopping,
     }))

@@ -4,10 +4,8 @@
 use dom_query::Document;
 use url::Url;
 
-use crate::text::normalize_whitespace;
+use crate::text::{is_web_link, normalize_whitespace};
 
-/// Links longer than this are not worth sending: Telegram and most servers refuse them.
-const MAX_URL_CHARS: usize = 2048;
 /// A page's sections beyond the first few are tags, not sections.
 const MAX_SECTIONS: usize = 3;
 
@@ -80,11 +78,13 @@ fn sections(document: &Document) -> Vec<String> {
 }
 
 /// `raw` as an absolute http(s) URL, resolved against `base` when relative (`/img.jpg`,
-/// `img.jpg`, `//cdn.example/img.jpg`). `None` when it is empty, malformed, too long, or of
-/// another scheme (`javascript:`, `data:`, `file:`, `ftp:`): such a link is no image to send.
+/// `img.jpg`, `//cdn.example/img.jpg`). `None` when it is empty, malformed, or no web link
+/// ([`is_web_link`]: too long, or of another scheme such as `javascript:`, `data:`, `file:`):
+/// such a link is no image to send. Where it points is checked later, when it is about to be
+/// sent or fetched (`sources::guard::AddressGuard::check_url`).
 pub fn absolute_http_url(raw: &str, base: Option<&Url>) -> Option<String> {
     let raw = raw.trim();
-    if raw.is_empty() || raw.chars().count() > MAX_URL_CHARS {
+    if raw.is_empty() {
         return None;
     }
     let url = match (Url::parse(raw), base) {
@@ -95,8 +95,8 @@ pub fn absolute_http_url(raw: &str, base: Option<&Url>) -> Option<String> {
         }
         (Err(_), _) => return None,
     };
-    let is_http = matches!(url.scheme(), "http" | "https") && url.host_str().is_some_and(|host| !host.is_empty());
-    is_http.then(|| url.to_string())
+    let url = url.to_string();
+    is_web_link(&url).then_some(url)
 }
 
 #[cfg(test)]
@@ -132,7 +132,7 @@ mod tests {
             assert_eq!(resolved(raw), None, "{raw:?}");
         }
         assert_eq!(absolute_http_url("/a.jpg", None), None, "relative without a base");
-        assert_eq!(resolved(&format!("https://cdn.example/{}", "a".repeat(MAX_URL_CHARS))), None);
+        assert_eq!(resolved(&format!("https://cdn.example/{}", "a".repeat(3_000))), None, "too long to send");
     }
 
     #[test]

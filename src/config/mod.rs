@@ -32,6 +32,7 @@ pub struct Settings {
     pub summary: SummarySettings,
     pub templates: TemplateSettings,
     pub fetch: FetchSettings,
+    pub watcher: WatcherSettings,
     pub delivery: DeliverySettings,
     pub readers: ReaderSettings,
     pub sources: Vec<SourceSettings>,
@@ -189,6 +190,22 @@ pub struct FetchSettings {
 impl Default for FetchSettings {
     fn default() -> Self {
         Self { allow_private_addresses: false, allow_loopback: true }
+    }
+}
+
+/// `[watcher]`: how the source watcher treats what a poll finds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WatcherSettings {
+    /// New items pushed from one source per poll (or per WebSub push) at most, the newest; the
+    /// rest are recorded as seen and never pushed, so a feed that suddenly lists thousands of
+    /// "new" items cannot flood readers.
+    pub max_pushes_per_poll: usize,
+}
+
+impl Default for WatcherSettings {
+    fn default() -> Self {
+        Self { max_pushes_per_poll: 10 }
     }
 }
 

@@ -159,6 +159,8 @@ fn values_the_run_cannot_use_are_refused_by_key() {
         ("[summary]\nmax_chars = 1000000", "summary.max_chars"),
         ("[http]\nmax_connections = 1", "http.max_connections"),
         ("[http]\nheader_timeout_secs = 0", "http.header_timeout_secs"),
+        ("[watcher]\nmax_pushes_per_poll = 0", "watcher.max_pushes_per_poll"),
+        ("[watcher]\nmax_pushes_per_poll = 100000", "watcher.max_pushes_per_poll"),
     ] {
         let message = error_of(text, &[]);
         assert!(message.contains(key) && message.contains("between"), "{text}: {message}");
@@ -169,4 +171,13 @@ fn values_the_run_cannot_use_are_refused_by_key() {
 fn a_source_name_with_a_line_break_is_refused() {
     let message = error_of("[[sources]]\nname = \"a\\nb\"\nurl = \"https://x.org/feed\"\n", &[]);
     assert!(message.contains("sources[0].name") && message.contains("control"), "{message}");
+}
+
+#[test]
+fn pushes_per_poll_are_capped_by_default_and_the_cap_can_be_set() {
+    assert_eq!(load("", &[]).unwrap().watcher.max_pushes_per_poll, 10);
+    let settings = load("[watcher]\nmax_pushes_per_poll = 3\n", &[]).unwrap();
+    assert_eq!(settings.watcher.max_pushes_per_poll, 3);
+    let from_env = load("", &[("KABAR_WATCHER__MAX_PUSHES_PER_POLL", "25")]).unwrap();
+    assert_eq!(from_env.watcher.max_pushes_per_poll, 25);
 }

@@ -26,7 +26,7 @@ impl Settings {
     }
 
     /// Every numeric key with the values the run can use: (key, value, least, most).
-    fn numbers(&self) -> [(&'static str, u64, u64, u64); 8] {
+    fn numbers(&self) -> [(&'static str, u64, u64, u64); 9] {
         let wide = |value: usize| u64::try_from(value).unwrap_or(u64::MAX);
         [
             // Telegram holds a long poll at most 50 seconds; 0 would poll without waiting.
@@ -36,6 +36,8 @@ impl Settings {
             // A send must finish within its lease, or another worker takes the delivery over.
             ("delivery.lease_secs", self.delivery.lease_secs, 5, 86_400),
             ("delivery.max_attempts", u64::from(self.delivery.max_attempts), 1, 100),
+            // More than a hundred stories at once from one site is a flood, not news.
+            ("watcher.max_pushes_per_poll", wide(self.watcher.max_pushes_per_poll), 1, 100),
             ("readers.max_category_channels", wide(self.readers.max_category_channels), 0, 1_000),
             ("http.max_connections", wide(self.http.max_connections), 16, 100_000),
             ("http.header_timeout_secs", self.http.header_timeout_secs, 1, 300),

@@ -32,6 +32,7 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use crate::{
     article::Summarizer,
     audience::channels::ChannelRules,
+    config::WatcherSettings,
     delivery::DeliveryEngine,
     domain::Stats,
     metrics::Metrics,
@@ -51,6 +52,8 @@ pub struct ServiceParts {
     pub fetcher: Fetcher,
     pub channels: ChannelRules,
     pub limits: LimitsControl,
+    /// What the watcher does with what a poll finds (the push cap).
+    pub watcher: WatcherSettings,
     /// Where background work started by an action runs, so that a clean stop waits for it.
     pub tasks: TaskTracker,
     /// Cancelled when kabar stops.

@@ -51,11 +51,14 @@ impl PageReader {
     }
 
     /// The article a push of `url` sends, with the page it was read from. Its link is the page's
-    /// canonical one when the page names one, else `url` without tracking parameters.
+    /// canonical one when the page names one that passes the URL check, else `url` without
+    /// tracking parameters; its image, the page's when that passes too.
     pub async fn article_at(&self, url: &str) -> Result<(NewArticle, ArticlePage), PublishError> {
         let canonical = canonical_url(url).ok_or_else(|| PublishError::BadUrl(url.to_owned()))?;
-        let page = self.read(url).await?;
+        let mut page = self.read(url).await?;
         let title = page.title.clone().ok_or_else(|| PublishError::NoTitle(url.to_owned()))?;
+        page.canonical_url = self.fetcher.keep_if_allowed(page.canonical_url.take(), "canonical link").await;
+        page.image_url = self.fetcher.keep_if_allowed(page.image_url.take(), "image").await;
         let link = page.canonical_url.clone().unwrap_or_else(|| canonical.clone());
         let article = NewArticle {
             source_id: None,

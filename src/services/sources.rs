@@ -199,7 +199,12 @@ impl Sources<'_> {
         let services = self.0.clone();
         self.0.inner.tasks.spawn(async move {
             match services.articles().publish_new_items(&source, items).await {
-                Ok(published) => tracing::info!(source = source.name, published, "WebSub push handled"),
+                Ok(new_items) => tracing::info!(
+                    source = source.name,
+                    published = new_items.published,
+                    held_back = new_items.held_back,
+                    "WebSub push handled"
+                ),
                 Err(error) => tracing::error!(source = source.name, error = format!("{error:#}"), "WebSub push failed"),
             }
         });

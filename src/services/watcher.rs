@@ -32,6 +32,8 @@ pub struct PollReport {
     /// Items recorded without a push at the source's first poll.
     pub backlog: usize,
     pub published: usize,
+    /// New items over `watcher.max_pushes_per_poll`: recorded, never pushed.
+    pub held_back: usize,
     pub not_modified: bool,
 }
 
@@ -154,7 +156,8 @@ impl Watcher {
         resolve_links(&mut items, &fetched.final_url);
         let mut report = PollReport { items: items.len(), ..PollReport::default() };
         if source.primed {
-            report.published = self.services.articles().publish_new_items(source, items).await?;
+            let new_items = self.services.articles().publish_new_items(source, items).await?;
+            (report.published, report.held_back) = (new_items.published, new_items.held_back);
         } else {
             let backlog: Vec<NewArticle> = items.iter().map(|item| article_of_item(source.id, item)).collect();
             report.backlog = self.services.inner.store.record_backlog(source.id, &backlog).await?;
@@ -170,7 +173,9 @@ impl Watcher {
             Ok(document) => return Ok((document, fetched)),
             Err(error) => error,
         };
-        let Some(feed_url) = linked_feed(&fetched) else { return Err(not_a_feed.into()) };
+        let Some(feed_url) = linked_feed(&self.services.inner.fetcher, &fetched).await? else {
+            return Err(not_a_feed.into());
+        };
         tracing::info!(
             source = source.name,
             page = source.url,

@@ -2,17 +2,20 @@
 
 use url::Url;
 
+use crate::text::is_web_link;
+
 /// Query parameters that only track where a click came from.
 const TRACKING_PARAMETERS: &[&str] =
     &["fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "ref", "amp"];
 
 /// The URL without its fragment, tracking parameters (utm_* and friends) and default port, or
-/// None when `link` is not an absolute http(s) URL.
+/// None when `link` is no web link ([`is_web_link`]).
 pub fn canonical_url(link: &str) -> Option<String> {
-    let mut url = Url::parse(link.trim()).ok()?;
-    if !matches!(url.scheme(), "http" | "https") {
+    let link = link.trim();
+    if !is_web_link(link) {
         return None;
     }
+    let mut url = Url::parse(link).ok()?;
     url.set_fragment(None);
     let kept: Vec<(String, String)> = url
         .query_pairs()

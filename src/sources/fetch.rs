@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use reqwest::{StatusCode, header};
 
-use super::guard::{AddressGuard, guarded_client};
+use super::guard::{AddressGuard, Refusal, guarded_client};
 
 /// Bodies are counted while they are read, whatever Content-Length claims.
 pub const MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
@@ -64,7 +64,7 @@ pub enum FetchError {
     #[error("the body is larger than {} MiB", MAX_BODY_BYTES / 1024 / 1024)]
     TooLarge,
     #[error("refused: {0}")]
-    Refused(String),
+    Refused(#[from] Refusal),
     #[error("request failed: {0}")]
     Request(#[from] reqwest::Error),
 }
@@ -102,12 +102,27 @@ impl Fetcher {
         Fetcher { client, guard }
     }
 
+    /// Whether kabar may fetch `url`, or hand it to a chat platform: see
+    /// [`AddressGuard::check_url`].
+    pub async fn check_url(&self, url: &str) -> Result<url::Url, Refusal> {
+        self.guard.check_url(url).await
+    }
+
+    /// `url` when it passes [`Fetcher::check_url`]. A refused one is logged and dropped, so that
+    /// the story goes out without that `part` (its photo, its link) rather than not at all.
+    pub async fn keep_if_allowed(&self, url: Option<String>, part: &'static str) -> Option<String> {
+        match self.check_url(url.as_deref()?).await {
+            Ok(_) => url,
+            Err(refusal) => {
+                tracing::warn!(part, %refusal, "a URL from outside was refused; the story goes out without it");
+                None
+            }
+        }
+    }
+
     /// GET `url`, conditional on `validators` when given.
     pub async fn get(&self, url: &str, validators: &Validators) -> Result<FetchOutcome, FetchError> {
-        if let Some(refusal) = url::Url::parse(url).ok().and_then(|u| self.guard.refusal_for_url(&u)) {
-            return Err(FetchError::Refused(refusal));
-        }
-        let mut request = self.client.get(url);
+        let mut request = self.client.get(self.check_url(url).await?);
         if let Some(etag) = &validators.etag {
             request = request.header(header::IF_NONE_MATCH, etag);
         }

@@ -5,9 +5,24 @@
 use std::{
     net::{IpAddr, SocketAddr},
     sync::Arc,
+    time::Duration,
 };
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use url::Url;
+
+use crate::text::is_web_link;
+
+/// How long [`AddressGuard::check_url`] waits for a name to resolve; a name that takes longer
+/// counts as unresolvable.
+const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How much of a refused URL a message quotes: a `data:` URL can be megabytes long.
+const QUOTED_URL_CHARS: usize = 100;
+
+/// Why a URL from outside is neither fetched nor handed to a chat platform.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Refusal(String);
 
 /// The address policy of kabar's fetches.
 #[derive(Debug, Clone, Copy)]
@@ -52,6 +67,33 @@ impl AddressGuard {
             url::Host::Domain(_) => return None,
         };
         self.refusal(ip).map(|why| format!("{url} is {why}"))
+    }
+
+    /// The one check every URL from outside passes before kabar fetches it or hands it to a chat
+    /// platform (which fetches photos and link previews itself, perhaps from a self-hosted Bot
+    /// API server beside kabar): an absolute http(s) link whose host is neither an address the
+    /// guard refuses nor a name that resolves to one. A name is refused when any of its
+    /// addresses is, since whoever fetches it may pick that one; a name that does not resolve
+    /// passes, as fetching it fails anyway.
+    pub async fn check_url(&self, raw: &str) -> Result<Url, Refusal> {
+        let raw = raw.trim();
+        let Some(url) = Url::parse(raw).ok().filter(|_| is_web_link(raw)) else {
+            let quoted: String = raw.chars().take(QUOTED_URL_CHARS).collect();
+            return Err(Refusal(format!("`{quoted}` is not an absolute http(s) link")));
+        };
+        if let Some(refusal) = self.refusal_for_url(&url) {
+            return Err(Refusal(refusal));
+        }
+        if let Some(url::Host::Domain(name)) = url.host() {
+            let port = url.port_or_known_default().unwrap_or(80);
+            let resolved = tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host((name, port))).await;
+            for address in resolved.into_iter().flatten().flatten() {
+                if let Some(why) = self.refusal(address.ip()) {
+                    return Err(Refusal(format!("{url}: {name} resolves to {why}")));
+                }
+            }
+        }
+        Ok(url)
     }
 }
 
@@ -146,6 +188,46 @@ mod tests {
     fn public_addresses_are_fetched() {
         assert!(STRICT.refusal(ip("93.184.216.34")).is_none());
         assert!(STRICT.refusal(ip("2606:2800:220:1::1")).is_none());
+    }
+
+    async fn refusal_of(guard: AddressGuard, url: &str) -> Option<String> {
+        guard.check_url(url).await.err().map(|refusal| refusal.to_string())
+    }
+
+    #[tokio::test]
+    async fn only_absolute_web_links_pass_the_url_check() {
+        for url in ["file:///etc/passwd", "javascript:alert(1)", "data:image/png;base64,AAAA", "/relative.jpg", ""] {
+            let refusal = refusal_of(LOCAL_TESTING, url).await;
+            assert!(
+                refusal.as_deref().is_some_and(|r| r.contains("not an absolute http(s) link")),
+                "{url}: {refusal:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn the_url_check_refuses_the_addresses_the_guard_refuses() {
+        let metadata = refusal_of(LOCAL_TESTING, "http://169.254.169.254/latest/meta-data/iam.jpg").await;
+        assert!(metadata.is_some_and(|r| r.contains("link-local")));
+        let loopback = refusal_of(STRICT, "http://[::1]:8080/feed").await;
+        assert!(loopback.is_some_and(|r| r.contains("loopback")));
+        let private = refusal_of(STRICT, "https://10.0.0.5/photo.jpg").await;
+        assert!(private.is_some_and(|r| r.contains("private")));
+        assert_eq!(refusal_of(LOCAL_TESTING, "http://[::1]:8080/feed").await, None, "when loopback is allowed");
+    }
+
+    #[tokio::test]
+    async fn a_name_that_resolves_to_a_refused_address_is_refused() {
+        let refusal = refusal_of(STRICT, "http://localhost:8080/story").await;
+        assert!(refusal.is_some_and(|r| r.contains("localhost resolves to a loopback address")));
+        assert_eq!(refusal_of(LOCAL_TESTING, "http://localhost:8080/story").await, None);
+    }
+
+    #[tokio::test]
+    async fn a_public_web_link_passes_as_it_is() {
+        let url = STRICT.check_url(" https://news.example/2024/11/story/?id=5 ").await.unwrap();
+        assert_eq!(url.as_str(), "https://news.example/2024/11/story/?id=5");
+        assert_eq!(refusal_of(STRICT, "http://93.184.216.34/a.jpg").await, None);
     }
 
     #[test]

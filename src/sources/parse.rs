@@ -1,15 +1,17 @@
 //! Feeds and WordPress REST answers, read into one item shape.
 
-use feed_rs::model::{Entry, Text};
+use feed_rs::model::{Entry, Link, Text};
 use serde::Deserialize;
-
+use sha2::{Digest, Sha256};
 use url::Url;
 
+use super::truncate::{FirstN, first_items};
 use crate::article::absolute_http_url;
 use crate::text::{cut_at_word, normalize_whitespace};
 
-/// At most this many items of one answer are considered: a feed of 10,000 items is a dump, not news.
-const MAX_ITEMS: usize = 200;
+/// At most this many items of one answer are considered, the first ones (feeds list the newest
+/// first): a feed of 100,000 items is a dump, not news. The rest are cut before parsing.
+pub const MAX_ITEMS: usize = 200;
 /// At most this many categories of one item are kept: the first ones are its sections, the
 /// rest are tags.
 const MAX_CATEGORIES: usize = 10;
@@ -17,7 +19,7 @@ const MAX_CATEGORIES: usize = 10;
 /// One item of a source, whatever its format.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedItem {
-    /// The feed's id (guid) for the item, else its link.
+    /// What the item is known by at every poll: see [`item_key`].
     pub key: String,
     pub title: String,
     pub link: Option<String>,
@@ -56,9 +58,10 @@ pub fn parse_feed(body: &[u8]) -> Result<Vec<FeedItem>, ParseError> {
     parse_feed_document(body).map(|document| document.items)
 }
 
-/// A feed's items, oldest first, with its hub and self links.
+/// A feed's first [`MAX_ITEMS`] items, oldest first, with its hub and self links.
 pub fn parse_feed_document(body: &[u8]) -> Result<FeedDocument, ParseError> {
-    let mut feed = feed_rs::parser::parse(body)?;
+    let body = &first_items::<MAX_ITEMS>(body);
+    let mut feed = feed_parser(None).parse(body.as_ref())?;
     let link = |rel: &str| feed.links.iter().find(|l| l.rel.as_deref() == Some(rel)).map(|l| l.href.trim().to_owned());
     let (hub, topic) = (link("hub"), link("self"));
     let site = feed.links.iter().find(|l| l.rel.as_deref().is_none_or(|rel| rel == "alternate"));
@@ -68,18 +71,42 @@ pub fn parse_feed_document(body: &[u8]) -> Result<FeedDocument, ParseError> {
     {
         take_media_resolved_against(&mut feed, body, base);
     }
-    let mut items = oldest_first(feed.entries.into_iter().take(MAX_ITEMS).filter_map(item_of_entry).collect());
+    let mut items = oldest_first(feed.entries.into_iter().filter_map(item_of_entry).collect());
     for item in &mut items {
         resolve_item_urls(item, feed_base.as_ref());
     }
     Ok(FeedDocument { items, hub, topic })
 }
 
+/// feed-rs's parser, resolving against `base` when given. It keeps feed-rs's id for an item with
+/// a link and no guid (its link and title hashed: the keys kabar has always stored), but never
+/// makes up a random one: an item with neither id nor link is left without, for [`item_key`].
+fn feed_parser(base: Option<&str>) -> feed_rs::parser::Parser {
+    let keep_link_ids = |links: &[Link], title: &Option<Text>, _base: Option<&str>| {
+        if links.is_empty() { String::new() } else { feed_rs::parser::generate_id(links, title, None) }
+    };
+    feed_rs::parser::Builder::new().base_uri(base).id_generator(keep_link_ids).build()
+}
+
+/// What an item is known by, for good: the feed's id for it, else its link, else a hash of its
+/// title and content, so that an item with neither id nor link is the same item at every poll.
+pub fn item_key(id: &str, link: Option<&str>, title: &str, content: Option<&str>) -> String {
+    let id = id.trim();
+    if !id.is_empty() {
+        return id.to_owned();
+    }
+    if let Some(link) = link.filter(|link| !link.is_empty()) {
+        return link.to_owned();
+    }
+    let digest = Sha256::digest(format!("{title}\n{}", content.unwrap_or_default()));
+    format!("content:{}", hex::encode(digest))
+}
+
 /// feed-rs drops media URLs it cannot make absolute: this reads the feed again against `base`
-/// (the feed's own link) and takes only the media from that reading, so that nothing else, such
-/// as the ids feed-rs makes up for items without one, changes.
+/// (the feed's own link) and takes only the media from that reading, so that nothing else
+/// changes.
 fn take_media_resolved_against(feed: &mut feed_rs::model::Feed, body: &[u8], base: &Url) {
-    let Ok(based) = feed_rs::parser::Builder::new().base_uri(Some(base.as_str())).build().parse(body) else { return };
+    let Ok(based) = feed_parser(Some(base.as_str())).parse(body) else { return };
     if based.entries.len() == feed.entries.len() {
         for (entry, based) in feed.entries.iter_mut().zip(based.entries) {
             entry.media = based.media;
@@ -102,7 +129,6 @@ fn item_of_entry(entry: Entry) -> Option<FeedItem> {
         .find(|l| l.rel.as_deref().is_none_or(|rel| rel == "alternate"))
         .or(entry.links.first())
         .map(|l| l.href.trim().to_owned());
-    let key = Some(entry.id.trim().to_owned()).filter(|id| !id.is_empty()).or_else(|| link.clone())?;
     let summary_html = entry.summary.as_ref().map(|s| s.content.clone());
     let title = entry
         .title
@@ -110,6 +136,8 @@ fn item_of_entry(entry: Entry) -> Option<FeedItem> {
         .map(plain_title)
         .filter(|t| !t.is_empty())
         .or_else(|| summary_html.as_deref().map(html_to_text).map(|t| cut_at_word(&t, 100)))?;
+    let content_html = entry.content.and_then(|c| c.body);
+    let key = item_key(&entry.id, link.as_deref(), &title, content_html.as_deref().or(summary_html.as_deref()));
     let image_url = entry.media.iter().find_map(|media| {
         media
             .content
@@ -128,7 +156,7 @@ fn item_of_entry(entry: Entry) -> Option<FeedItem> {
         key,
         title,
         link,
-        content_html: entry.content.and_then(|c| c.body),
+        content_html,
         summary_html,
         image_url,
         published_at: entry.published.or(entry.updated).map(|d| d.timestamp_millis()),
@@ -253,10 +281,10 @@ pub fn wordpress_posts_url(site_root: &str) -> String {
 
 /// Items of a `/wp-json/wp/v2/posts` answer, oldest first.
 pub fn parse_wordpress(body: &[u8]) -> Result<Vec<FeedItem>, ParseError> {
-    let posts: Vec<WordpressPost> = serde_json::from_slice(body)?;
+    let posts: FirstN<WordpressPost, MAX_ITEMS> = serde_json::from_slice(body)?;
     let items = posts
+        .items
         .into_iter()
-        .take(MAX_ITEMS)
         .map(|post| FeedItem {
             key: format!("wp:{}", post.id),
             title: html_to_text(&post.title.rendered),
@@ -277,158 +305,4 @@ pub fn parse_wordpress(body: &[u8]) -> Result<Vec<FeedItem>, ParseError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const RSS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
-<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>T</title>
-<item><title>Second &amp; newer</title><link>https://n.example/2</link><guid>g2</guid>
-<pubDate>Tue, 05 Nov 2024 10:00:00 +0000</pubDate><description>Short</description>
-<content:encoded><![CDATA[<p>Full <b>body</b>.</p>]]></content:encoded></item>
-<item><title>First</title><link>https://n.example/1</link><guid>g1</guid>
-<pubDate>Mon, 04 Nov 2024 10:00:00 +0000</pubDate></item>
-</channel></rss>"#;
-
-    #[test]
-    fn an_rss_feed_is_read_oldest_first_with_its_content() {
-        let items = parse_feed(RSS.as_bytes()).unwrap();
-        assert_eq!(items.len(), 2);
-        assert_eq!(items[0].key, "g1");
-        assert_eq!(items[1].title, "Second & newer");
-        assert_eq!(items[1].link.as_deref(), Some("https://n.example/2"));
-        assert!(items[1].content_html.as_deref().unwrap().contains("<b>body</b>"));
-    }
-
-    #[test]
-    fn a_feed_announces_its_websub_hub_and_topic() {
-        let rss = RSS.replace(
-            "<channel><title>T</title>",
-            "<channel xmlns:atom=\"http://www.w3.org/2005/Atom\"><title>T</title><atom:link rel=\"hub\" href=\"https://hub.example/\"/>\
-             <atom:link rel=\"self\" href=\"https://n.example/feed/\"/>",
-        );
-        let document = parse_feed_document(rss.as_bytes()).unwrap();
-        assert_eq!(document.hub.as_deref(), Some("https://hub.example/"));
-        assert_eq!(document.topic.as_deref(), Some("https://n.example/feed/"));
-        assert_eq!(document.items.len(), 2);
-    }
-
-    #[test]
-    fn an_atom_feed_is_read() {
-        let atom = r#"<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>A</title><id>x</id><updated>2024-11-05T10:00:00Z</updated>
-<entry><title type="html">Judul &lt;i&gt;miring&lt;/i&gt;</title><id>urn:1</id><link href="https://n.example/a"/><updated>2024-11-05T10:00:00Z</updated></entry></feed>"#;
-        let items = parse_feed(atom.as_bytes()).unwrap();
-        assert_eq!(items[0].title, "Judul miring");
-        assert_eq!(items[0].key, "urn:1");
-    }
-
-    #[test]
-    fn relative_links_are_resolved_against_the_feed() {
-        let mut items = parse_feed(RSS.replace("https://n.example/2", "/2024/dua/").as_bytes()).unwrap();
-        resolve_links(&mut items, "https://n.example/feed/");
-        assert_eq!(items[1].link.as_deref(), Some("https://n.example/2024/dua/"));
-        assert_eq!(items[0].link.as_deref(), Some("https://n.example/1"), "absolute links stay");
-    }
-
-    fn item_with_image(link: Option<&str>, image: &str) -> FeedItem {
-        FeedItem {
-            key: "k".to_owned(),
-            title: "T".to_owned(),
-            link: link.map(str::to_owned),
-            content_html: None,
-            summary_html: None,
-            image_url: Some(image.to_owned()),
-            published_at: None,
-            categories: Vec::new(),
-        }
-    }
-
-    fn resolved_image(link: Option<&str>, image: &str) -> Option<String> {
-        let mut items = [item_with_image(link, image)];
-        resolve_links(&mut items, "https://n.example/feed/");
-        items[0].image_url.take()
-    }
-
-    #[test]
-    fn an_absolute_item_image_is_kept() {
-        let image = resolved_image(Some("https://n.example/a/"), "https://cdn.example/a.jpg");
-        assert_eq!(image.as_deref(), Some("https://cdn.example/a.jpg"));
-    }
-
-    #[test]
-    fn a_relative_item_image_is_resolved_against_the_items_link_else_the_feed() {
-        let image = resolved_image(Some("https://other.example/2024/story/"), "foto.jpg");
-        assert_eq!(image.as_deref(), Some("https://other.example/2024/story/foto.jpg"));
-        assert_eq!(resolved_image(None, "/foto.jpg").as_deref(), Some("https://n.example/foto.jpg"));
-        assert_eq!(
-            resolved_image(Some("/2024/dua/"), "foto.jpg").as_deref(),
-            Some("https://n.example/2024/dua/foto.jpg")
-        );
-    }
-
-    #[test]
-    fn a_protocol_relative_item_image_takes_the_links_scheme() {
-        let image = resolved_image(Some("http://n.example/a"), "//cdn.example/a.jpg");
-        assert_eq!(image.as_deref(), Some("http://cdn.example/a.jpg"));
-    }
-
-    #[test]
-    fn a_missing_malformed_or_foreign_item_image_leaves_the_story_as_text() {
-        for refused in ["", "  ", "http://", "javascript:alert(1)", "data:image/png;base64,AAAA", "file:///etc/passwd"]
-        {
-            assert_eq!(resolved_image(Some("https://n.example/a"), refused), None, "{refused:?}");
-        }
-    }
-
-    #[test]
-    fn feed_images_are_resolved_against_the_feeds_own_link_at_parse_time() {
-        let rss = RSS
-            .replace("<channel><title>T</title>", "<channel><title>T</title><link>https://n.example/</link>")
-            .replace(
-                "<guid>g1</guid>",
-                "<guid>g1</guid><enclosure url=\"/img/satu.jpg\" type=\"image/jpeg\" length=\"1\"/>",
-            )
-            .replace(
-                "<guid>g2</guid>",
-                "<guid>g2</guid><enclosure url=\"javascript:x()\" type=\"image/jpeg\" length=\"1\"/>",
-            );
-        let items = parse_feed(rss.as_bytes()).unwrap();
-        assert_eq!(items[0].image_url.as_deref(), Some("https://n.example/img/satu.jpg"));
-        assert_eq!(items[1].image_url, None);
-    }
-
-    #[test]
-    fn html_instead_of_a_feed_is_an_error() {
-        assert!(parse_feed(b"<html><body>Not a feed</body></html>").is_err());
-        assert!(parse_feed(&[0xff, 0x00, 0x13, 0x37]).is_err());
-    }
-
-    #[test]
-    fn wordpress_posts_are_read() {
-        let json = r#"[{"id":7,"link":"https://n.example/?p=7","date_gmt":"2024-11-05T10:00:00",
-            "title":{"rendered":"AS &#8211; Ukraina"},"content":{"rendered":"<p>Isi.</p>"},"excerpt":{"rendered":"<p>Ringkas</p>"}}]"#;
-        let items = parse_wordpress(json.as_bytes()).unwrap();
-        assert_eq!(items[0].key, "wp:7");
-        assert_eq!(items[0].title, "AS – Ukraina");
-        assert!(items[0].published_at.is_some());
-        assert!(items[0].categories.is_empty());
-    }
-
-    #[test]
-    fn wordpress_categories_and_featured_image_come_from_embed() {
-        let json = r#"[{"id":8,"link":"https://n.example/?p=8","title":{"rendered":"Judul"},
-            "_embedded":{"wp:term":[[{"taxonomy":"category","name":"Ekonomi &amp; Bisnis"}],
-                                    [{"taxonomy":"post_tag","name":"rupiah"}]],
-                         "wp:featuredmedia":[{"source_url":"https://n.example/foto.jpg"}]}}]"#;
-        let items = parse_wordpress(json.as_bytes()).unwrap();
-        assert_eq!(items[0].categories, vec!["Ekonomi & Bisnis".to_owned()]);
-        assert_eq!(items[0].image_url.as_deref(), Some("https://n.example/foto.jpg"));
-    }
-
-    #[test]
-    fn feed_categories_are_kept() {
-        let rss =
-            RSS.replace("<guid>g2</guid>", "<guid>g2</guid><category>Politik</category><category> Hukum </category>");
-        let items = parse_feed(rss.as_bytes()).unwrap();
-        assert_eq!(items[1].categories, vec!["Politik".to_owned(), "Hukum".to_owned()]);
-    }
-}
+mod tests;

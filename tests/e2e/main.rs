@@ -4,6 +4,7 @@
 mod api;
 mod articles;
 mod binary;
+mod careless_feeds;
 mod channels;
 mod cli;
 mod corpus;

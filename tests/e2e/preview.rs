@@ -20,11 +20,18 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-#[tokio::test]
-async fn json_shows_the_title_summary_canonical_link_image_body_and_rules() {
+/// The sample site with the seed article on it, its photo at `image`: the site (which stops
+/// when dropped), the article's title and its URL.
+async fn site_with_the_seed_article(image: &str) -> (NewsSite, String, String) {
     let site = NewsSite::start().await.unwrap();
     let (title, body) = seed_article();
-    let url = site.publish_with(&title, &body, None, Some("/wp-content/uploads/pentagon.jpg"));
+    let url = site.publish_with(&title, &body, None, Some(image));
+    (site, title, url)
+}
+
+#[tokio::test]
+async fn json_shows_the_title_summary_canonical_link_image_body_and_rules() {
+    let (_site, title, url) = site_with_the_seed_article("/wp-content/uploads/pentagon.jpg").await;
     let dir = tempfile::tempdir().unwrap();
     let tracked = format!("{url}?utm_source=whatsapp");
     let output = tokio::task::spawn_blocking(move || preview(&[&tracked, "--json"], &dir)).await.unwrap();
@@ -71,5 +78,27 @@ async fn a_page_that_cannot_be_read_fails_with_the_reason() {
         assert!(!output.status.success());
         assert!(output.stdout.is_empty(), "nothing on stdout: {}", text(&output.stdout));
         assert!(!text(&output.stderr).trim().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_page_image_or_address_that_points_inside_is_never_used() {
+    let (_site, title, url) = site_with_the_seed_article("http://169.254.169.254/latest/meta-data/iam.jpg").await;
+    let dir = tempfile::tempdir().unwrap();
+    let (page, inside) = tokio::task::spawn_blocking(move || {
+        let inside = [("http://169.254.169.254/latest/meta-data/", "refused"), ("file:///etc/passwd", "http(s)")]
+            .map(|(url, why)| (preview(&[url], &dir), why));
+        (preview(&[&url, "--json"], &dir), inside)
+    })
+    .await
+    .unwrap();
+    assert!(page.status.success(), "{}", text(&page.stderr));
+    let preview: Value = serde_json::from_slice(&page.stdout).expect("one JSON object");
+    assert_eq!(preview["title"], title.as_str());
+    assert!(preview["image"].is_null(), "the photo at the metadata address is left out: {preview}");
+    assert!(!preview["message"].as_str().unwrap().contains("169.254"), "{preview}");
+    for (refused, why) in inside {
+        assert!(!refused.status.success() && refused.stdout.is_empty());
+        assert!(text(&refused.stderr).contains(why), "{}", text(&refused.stderr));
     }
 }

@@ -181,3 +181,11 @@ fn pushes_per_poll_are_capped_by_default_and_the_cap_can_be_set() {
     let from_env = load("", &[("KABAR_WATCHER__MAX_PUSHES_PER_POLL", "25")]).unwrap();
     assert_eq!(from_env.watcher.max_pushes_per_poll, 25);
 }
+
+#[test]
+fn a_database_url_kabar_cannot_open_is_refused_saying_why() {
+    let postgres = error_of("[database]\nurl = \"postgres://kabar@db:5432/kabar\"\n", &[]);
+    assert!(postgres.contains("database.url") && postgres.contains("not supported by this version"), "{postgres}");
+    let mysql = error_of("[database]\nurl = \"mysql://db/kabar\"\n", &[]);
+    assert!(mysql.contains("database.url") && mysql.contains("must start with sqlite:"), "{mysql}");
+}

@@ -17,9 +17,7 @@ impl Settings {
             return Err(ConfigError::key(key, format!("must be between {min} and {max}, got {value}")));
         }
         self.validate_telegram()?;
-        if !self.database.url.starts_with("sqlite:") {
-            return Err(ConfigError::key("database.url", "must start with sqlite:"));
-        }
+        self.validate_database()?;
         self.validate_http()?;
         self.validate_sources()?;
         self.validate_channels()
@@ -53,6 +51,20 @@ impl Settings {
         }
         if let Some((key, message)) = self.telegram.webhook_problem() {
             return Err(ConfigError::key(key, message));
+        }
+        Ok(())
+    }
+
+    fn validate_database(&self) -> Result<(), ConfigError> {
+        let url = &self.database.url;
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Err(ConfigError::key(
+                "database.url",
+                "PostgreSQL is not supported by this version of kabar yet; use a sqlite:// URL",
+            ));
+        }
+        if !url.starts_with("sqlite:") {
+            return Err(ConfigError::key("database.url", "must start with sqlite:"));
         }
         Ok(())
     }

@@ -19,6 +19,7 @@ pub mod health;
 pub mod inbox;
 pub mod limits;
 pub mod newsroom;
+pub mod operators;
 pub mod pages;
 pub mod preview;
 pub mod readers;
@@ -93,6 +94,10 @@ impl Services {
 
     pub fn editors(&self) -> editors::Editors<'_> {
         editors::Editors(self)
+    }
+
+    pub fn operators(&self) -> operators::Operators<'_> {
+        operators::Operators(self)
     }
 
     pub fn inbox(&self) -> inbox::Inbox<'_> {

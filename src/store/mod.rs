@@ -7,6 +7,7 @@
 mod articles;
 mod broadcasts;
 mod channels;
+mod dashboard;
 mod deliveries;
 mod digests;
 mod editors;

@@ -209,6 +209,31 @@ async fn impossible_limits_are_refused_with_the_reason() {
 }
 
 #[tokio::test]
+async fn a_session_outlives_a_restart_and_signing_out_ends_it() {
+    let mut app = spawn_app().await;
+    let operator = Operator::sign_in(&app).await;
+    app.restart().await;
+    let operator = Operator { base: app.api.clone(), ..operator };
+    let csrf = operator.csrf().await;
+    let answer = operator.post("/dashboard/logout", &[("csrf", csrf.as_str())]).await;
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    assert_eq!(header(&operator.get("/dashboard").await, "location"), "/dashboard/login");
+}
+
+#[tokio::test]
+async fn the_database_keeps_no_usable_session_cookie() {
+    let app = spawn_app().await;
+    let operator = Operator::sign_in(&app).await;
+    let id = operator.cookie.strip_prefix("kabar_session=").unwrap();
+    let stored: Vec<String> =
+        sqlx::query_scalar("SELECT id_digest FROM dashboard_sessions").fetch_all(app.store.pool()).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_ne!(stored[0], id, "only a digest of the id is kept");
+    let forged = Operator { cookie: format!("kabar_session={}", stored[0]), ..operator };
+    assert_eq!(header(&forged.get("/dashboard").await, "location"), "/dashboard/login");
+}
+
+#[tokio::test]
 async fn signing_out_ends_the_session() {
     let app = spawn_app().await;
     let operator = Operator::sign_in(&app).await;

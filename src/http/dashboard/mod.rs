@@ -2,7 +2,7 @@
 //! subscribers, the sources' health and the latest broadcasts, and changes the sending limits.
 //!
 //! It works without JavaScript: every action is a form POST that answers with a redirect.
-//! [`auth`] keeps the sessions, the cookie and the CSRF tokens; [`overview`] reads what the page
+//! [`auth`] handles signing in, the cookie and the CSRF tokens; [`overview`] reads what the page
 //! shows; [`page`] renders it.
 
 mod auth;
@@ -22,7 +22,7 @@ use axum::{
 use serde::Deserialize;
 
 use self::{
-    auth::{LoginAttempts, Session, Sessions},
+    auth::Session,
     page::{PageError, Templates},
 };
 use super::HttpState;
@@ -33,16 +33,13 @@ const DASHBOARD: &str = "/dashboard";
 /// What the dashboard keeps between requests: made once per server, so tests get their own.
 struct Dashboard {
     templates: Templates,
-    sessions: Sessions,
-    login_attempts: LoginAttempts,
 }
 
 type SharedDashboard = Extension<Arc<Dashboard>>;
 
 /// The `/dashboard` routes. Its state lives in an extension, so [`HttpState`] needs nothing new.
 pub fn router() -> Router<HttpState> {
-    let dashboard =
-        Dashboard { templates: Templates::new(), sessions: Sessions::default(), login_attempts: LoginAttempts::new() };
+    let dashboard = Dashboard { templates: Templates::new() };
     Router::new()
         .route(DASHBOARD, get(show_dashboard))
         .route("/dashboard/login", get(auth::login_form).post(auth::log_in))

@@ -125,6 +125,7 @@ impl Application {
         let limits = ConnectionLimits {
             max_connections: self.settings.http.max_connections,
             header_timeout: Duration::from_secs(self.settings.http.header_timeout_secs),
+            request_timeout: Duration::from_secs(self.settings.http.request_timeout_secs),
         }
         .within_open_files();
         tasks.spawn(http::server::serve(self.listener, http::router(self.http_state.clone()), limits, stop.clone()));

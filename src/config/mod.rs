@@ -118,6 +118,8 @@ pub struct HttpSettings {
     /// A request's headers must arrive within this many seconds, and a keep-alive connection
     /// left idle this long is closed.
     pub header_timeout_secs: u64,
+    /// A request, its body included, must arrive and be answered within this many seconds.
+    pub request_timeout_secs: u64,
 }
 
 impl Default for HttpSettings {
@@ -128,6 +130,7 @@ impl Default for HttpSettings {
             public_url: None,
             max_connections: 4096,
             header_timeout_secs: 10,
+            request_timeout_secs: 60,
         }
     }
 }

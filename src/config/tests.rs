@@ -159,6 +159,7 @@ fn values_the_run_cannot_use_are_refused_by_key() {
         ("[summary]\nmax_chars = 1000000", "summary.max_chars"),
         ("[http]\nmax_connections = 1", "http.max_connections"),
         ("[http]\nheader_timeout_secs = 0", "http.header_timeout_secs"),
+        ("[http]\nrequest_timeout_secs = 0", "http.request_timeout_secs"),
         ("[watcher]\nmax_pushes_per_poll = 0", "watcher.max_pushes_per_poll"),
         ("[watcher]\nmax_pushes_per_poll = 100000", "watcher.max_pushes_per_poll"),
     ] {

@@ -24,7 +24,7 @@ impl Settings {
     }
 
     /// Every numeric key with the values the run can use: (key, value, least, most).
-    fn numbers(&self) -> [(&'static str, u64, u64, u64); 9] {
+    fn numbers(&self) -> [(&'static str, u64, u64, u64); 10] {
         let wide = |value: usize| u64::try_from(value).unwrap_or(u64::MAX);
         [
             // Telegram holds a long poll at most 50 seconds; 0 would poll without waiting.
@@ -39,6 +39,7 @@ impl Settings {
             ("readers.max_category_channels", wide(self.readers.max_category_channels), 0, 1_000),
             ("http.max_connections", wide(self.http.max_connections), 16, 100_000),
             ("http.header_timeout_secs", self.http.header_timeout_secs, 1, 300),
+            ("http.request_timeout_secs", self.http.request_timeout_secs, 1, 3600),
         ]
     }
 

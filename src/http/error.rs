@@ -26,6 +26,10 @@ pub enum ApiError {
     Unprocessable(String),
     #[error("{0}")]
     BadGateway(String),
+    /// The request, its body included, did not arrive and get its answer within
+    /// `http.request_timeout_secs`.
+    #[error("the request took longer than {0} seconds to arrive and be answered")]
+    TimedOut(u64),
     /// The storage is failing (a full disk, say): nothing was done, and the same request may
     /// succeed shortly.
     #[error("kabar cannot store anything right now ({0}); try again shortly")]
@@ -66,6 +70,7 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
+            ApiError::TimedOut(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Unavailable(fault) => {
                 tracing::warn!(%fault, "API request refused: the storage fails");
                 StatusCode::SERVICE_UNAVAILABLE
@@ -78,6 +83,10 @@ impl ApiError {
         let mut response = (status, Json(json!({ "error": self.to_string() }))).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if status == StatusCode::REQUEST_TIMEOUT {
+            // What is left of the request is unread: the connection cannot carry another.
+            response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECS));

@@ -1,10 +1,16 @@
 //! Serving the router to the world: HTTP/1.1 with a deadline for each request's headers (which
-//! also closes keep-alive connections left idle), a cap on the connections held open at once, and
-//! a graceful stop. A few thousand idle or slow clients cannot keep `/healthz` from answering.
+//! also closes keep-alive connections left idle), a deadline for the whole request, its body
+//! included, a cap on the connections held open at once, and a graceful stop. A few thousand
+//! idle or slow clients cannot keep `/healthz` from answering.
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
-use axum::{Extension, Router, extract::ConnectInfo};
+use axum::{
+    Extension, Router,
+    extract::{ConnectInfo, Request, State},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+};
 use hyper::server::conn::http1;
 use hyper_util::{
     rt::{TokioIo, TokioTimer},
@@ -13,6 +19,8 @@ use hyper_util::{
 };
 use tokio::{net::TcpListener, sync::Semaphore};
 use tokio_util::sync::CancellationToken;
+
+use super::error::ApiError;
 
 /// How long requests in flight may take to finish once kabar stops.
 const STOP_GRACE: Duration = Duration::from_secs(10);
@@ -28,6 +36,9 @@ pub struct ConnectionLimits {
     /// A request's headers must arrive within this, and an idle keep-alive connection is closed
     /// after it.
     pub header_timeout: Duration,
+    /// A request, its body included, must arrive and be answered within this: a client sending
+    /// its body a byte at a time cannot hold a connection either.
+    pub request_timeout: Duration,
 }
 
 impl ConnectionLimits {
@@ -46,6 +57,7 @@ impl ConnectionLimits {
 
 /// Serves `router` on `listener` until `stop` is cancelled.
 pub async fn serve(listener: TcpListener, router: Router, limits: ConnectionLimits, stop: CancellationToken) {
+    let router = router.layer(middleware::from_fn_with_state(limits.request_timeout, answer_within));
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = GracefulShutdown::new();
     let mut http = http1::Builder::new();
@@ -78,6 +90,18 @@ pub async fn serve(listener: TcpListener, router: Router, limits: ConnectionLimi
     drop(listener);
     if tokio::time::timeout(STOP_GRACE, graceful.shutdown()).await.is_err() {
         tracing::warn!("HTTP requests still in flight after the grace period were left behind");
+    }
+}
+
+/// Runs the request, answering 408 (and closing the connection) when it takes longer than
+/// `deadline`, reading the body included.
+async fn answer_within(State(deadline): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(deadline, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(?deadline, "an HTTP request took too long and was cut off");
+            ApiError::TimedOut(deadline.as_secs()).into_response()
+        }
     }
 }
 

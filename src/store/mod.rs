@@ -15,6 +15,7 @@ mod fan_out;
 mod health;
 mod idempotency;
 mod inbound;
+mod lease;
 mod outcomes;
 mod sources;
 mod stats;

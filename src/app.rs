@@ -100,9 +100,18 @@ impl Application {
     /// finish (within a grace period) and closes the database.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         let (tasks, stop) = (self.tasks.clone(), self.stop.clone());
+        // A lone instance leads from its first moment; beside a leader, this one stands by.
+        self.services.leadership().try_to_lead(&self.store).await;
         tasks.spawn({
-            let (engine, stop) = (self.engine.clone(), stop.clone());
-            async move { engine.run(stop).await }
+            let (services, store, stop) = (self.services.clone(), self.store.clone(), stop.clone());
+            async move { services.leadership().keep(&store, stop).await }
+        });
+        self.spawn_while_leading(&tasks, {
+            let engine = self.engine.clone();
+            move |term| {
+                let engine = engine.clone();
+                async move { engine.run(term).await }
+            }
         });
         let websub = self
             .settings
@@ -110,13 +119,24 @@ impl Application {
             .public_url
             .clone()
             .map(|url| WebSub::new(self.store.clone(), url, AddressGuard::from(&self.settings.fetch)));
-        tasks.spawn({
-            let (watcher, stop) = (self.services.watcher().with_websub(websub), stop.clone());
-            async move { watcher.run(stop).await }
+        self.spawn_while_leading(&tasks, {
+            let watcher = self.services.watcher().with_websub(websub);
+            move |term| {
+                let watcher = watcher.clone();
+                async move { watcher.run(term).await }
+            }
         });
-        tasks.spawn({
-            let (digests, stop) = (self.services.digests(), stop.clone());
-            async move { digests.run(stop).await }
+        self.spawn_while_leading(&tasks, {
+            let digests = self.services.digests();
+            move |term| {
+                let digests = digests.clone();
+                async move { digests.run(term).await }
+            }
+        });
+        self.spawn_while_leading(&tasks, {
+            let (bot, settings, services) = (self.bot.clone(), self.settings.clone(), self.services.clone());
+            let (telegram, http_state) = (self.telegram.clone(), self.http_state.clone());
+            move |term| run_bot(bot.clone(), &settings, &services, telegram.clone(), &http_state, term)
         });
         tasks.spawn({
             let (services, stop) = (self.services.clone(), stop.clone());
@@ -130,7 +150,6 @@ impl Application {
         .within_open_files();
         tasks.spawn(http::server::serve(self.listener, http::router(self.http_state.clone()), limits, stop.clone()));
         tasks.spawn(forget_idle_chats(self.telegram.pacer.clone(), stop.clone()));
-        tasks.spawn(run_bot(self.bot, &self.settings, &self.services, self.telegram, &self.http_state, stop.clone()));
 
         shutdown.await;
         tracing::info!("stopping: finishing in-flight sends and background work");
@@ -142,6 +161,19 @@ impl Application {
         self.store.close().await;
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+impl Application {
+    /// Runs `work` on `tasks` during each term in which this instance leads (see
+    /// `services::leadership`), until kabar stops.
+    fn spawn_while_leading<F, Fut>(&self, tasks: &TaskTracker, work: F)
+    where
+        F: Fn(CancellationToken) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let (services, stop) = (self.services.clone(), self.stop.clone());
+        tasks.spawn(async move { services.leadership().while_leading(stop, work).await });
     }
 }
 
@@ -202,7 +234,7 @@ fn run_bot(
     telegram: Outlet,
     http_state: &HttpState,
     stop: CancellationToken,
-) -> impl Future<Output = ()> + Send + 'static {
+) -> impl Future<Output = ()> + Send + use<> {
     let context = Arc::new(BotContext {
         services: services.clone(),
         outlet: telegram,

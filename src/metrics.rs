@@ -30,6 +30,7 @@ struct Inner {
     deliveries: Family<Labels, Counter>,
     delivery_failures: Family<Labels, Counter>,
     send_rate: Gauge,
+    sender_leader: Gauge,
     rate_limited: Counter,
     articles_discovered: Counter,
     broadcasts: Family<Labels, Counter>,
@@ -55,6 +56,8 @@ pub struct Snapshot {
     pub inactive_subscribers: i64,
     /// Sends during the last second, from the pacer.
     pub send_rate: i64,
+    /// 1 when this instance is the one that sends, polls and answers; 0 when it stands by.
+    pub sender_leader: i64,
 }
 
 /// One source's health, as operators watch it.
@@ -73,6 +76,7 @@ impl Default for Metrics {
             deliveries: Family::default(),
             delivery_failures: Family::default(),
             send_rate: Gauge::default(),
+            sender_leader: Gauge::default(),
             rate_limited: Counter::default(),
             articles_discovered: Counter::default(),
             broadcasts: Family::default(),
@@ -94,6 +98,11 @@ impl Default for Metrics {
             inner.delivery_failures.clone(),
         );
         registry.register("send_rate", "Messages sent during the last second", inner.send_rate.clone());
+        registry.register(
+            "sender_leader",
+            "1 when this instance sends, polls and answers; 0 when it stands by",
+            inner.sender_leader.clone(),
+        );
         registry.register("rate_limited", "429 answers from the chat platform", inner.rate_limited.clone());
         registry.register(
             "articles_discovered",
@@ -170,6 +179,7 @@ impl Metrics {
         self.inner.pending_deliveries.set(snapshot.pending_deliveries);
         self.inner.failing_sources.set(snapshot.failing_sources);
         self.inner.send_rate.set(snapshot.send_rate);
+        self.inner.sender_leader.set(snapshot.sender_leader);
         for (priority, count) in snapshot.pending_by_priority.by_label() {
             self.inner.pending_by_priority.get_or_create(&vec![("priority", priority.to_owned())]).set(count);
         }

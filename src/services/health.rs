@@ -196,6 +196,7 @@ impl Health<'_> {
             pending_by_priority: store.pending_by_priority().await.unwrap_or_default(),
             failing_sources: store.count_failing_sources().await.unwrap_or(-1),
             send_rate: send_rate as i64,
+            sender_leader: i64::from(self.0.leadership.is_leading()),
             sources: sources
                 .into_iter()
                 .map(|s| SourceHealth {

@@ -17,6 +17,7 @@ pub mod digests;
 pub mod editors;
 pub mod health;
 pub mod inbox;
+pub mod leadership;
 pub mod limits;
 pub mod newsroom;
 pub mod operators;
@@ -69,11 +70,18 @@ pub struct Services {
     storage: Arc<health::StorageWatch>,
     /// Readers' updates a storage fault held back.
     backlog: Arc<inbox::Backlog>,
+    /// Whether this instance does the work that must happen once.
+    leadership: Arc<leadership::Leadership>,
 }
 
 impl Services {
     pub fn new(parts: ServiceParts) -> Services {
-        Services { inner: Arc::new(parts), storage: Default::default(), backlog: Default::default() }
+        Services {
+            inner: Arc::new(parts),
+            storage: Default::default(),
+            backlog: Default::default(),
+            leadership: Default::default(),
+        }
     }
 
     pub fn newsroom(&self) -> newsroom::Newsroom<'_> {
@@ -98,6 +106,10 @@ impl Services {
 
     pub fn operators(&self) -> operators::Operators<'_> {
         operators::Operators(self)
+    }
+
+    pub fn leadership(&self) -> &leadership::Leadership {
+        &self.leadership
     }
 
     pub fn inbox(&self) -> inbox::Inbox<'_> {

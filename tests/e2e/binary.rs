@@ -44,15 +44,20 @@ impl Setup {
 
     /// Writes the config file: the sandbox, the database, the server, and `more` TOML.
     pub fn write_config(&self, more: &str) {
+        self.write_config_at(&self.config(), self.port, more);
+    }
+
+    /// Writes a config file at `file` for an instance of its own on `port`, beside the first:
+    /// the same sandbox and database.
+    pub fn write_config_at(&self, file: &Path, port: u16, more: &str) {
         let text = format!(
             "[telegram]\ntoken = \"{}\"\napi_url = \"{}\"\npoll_timeout_secs = 1\n\n[database]\nurl = \"{}\"\n\n\
-             [http]\nlisten = \"127.0.0.1:{}\"\nadmin_token = \"{ADMIN_TOKEN}\"\n\n{more}\n",
+             [http]\nlisten = \"127.0.0.1:{port}\"\nadmin_token = \"{ADMIN_TOKEN}\"\n\n{more}\n",
             self.sandbox.token(),
             self.sandbox.api_url(),
             self.database,
-            self.port
         );
-        std::fs::write(self.config(), text).unwrap();
+        std::fs::write(file, text).unwrap();
     }
 
     pub fn api(&self) -> String {

@@ -16,6 +16,7 @@ mod groups;
 mod helpers;
 mod hostile;
 mod idempotency;
+mod instances;
 mod legacy;
 mod outcomes;
 mod preferences;

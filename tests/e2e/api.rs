@@ -143,7 +143,8 @@ async fn ready_once_the_database_the_bot_the_schema_and_the_outbox_are() {
     let app = spawn_app().await;
     let response = app.http.get(format!("{}/readyz", app.api)).send().await.unwrap();
     assert_eq!(response.status(), 200);
-    assert_eq!(response.json::<serde_json::Value>().await.unwrap(), json!({"status": "ready"}));
+    let lone_instance_leads = json!({"status": "ready", "sender": true});
+    assert_eq!(response.json::<serde_json::Value>().await.unwrap(), lone_instance_leads);
 }
 
 #[tokio::test]

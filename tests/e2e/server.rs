@@ -148,12 +148,5 @@ fn read_available(stream: &mut TcpStream) -> Option<String> {
 
 /// Whether the server has answered (a 408, say) or closed the connection.
 fn answered_or_closed(stream: &mut TcpStream) -> bool {
-    stream.set_nonblocking(true).unwrap();
-    let mut buffer = [0u8; 512];
-    let result = stream.read(&mut buffer);
-    stream.set_nonblocking(false).unwrap();
-    match result {
-        Ok(_) => true,
-        Err(error) => error.kind() != std::io::ErrorKind::WouldBlock,
-    }
+    read_available(stream).is_some()
 }

@@ -8,10 +8,21 @@
 //! expires 15 seconds after the last renewal. The leader stops its work 5 seconds before that
 //! (the margin covers a renewal that hangs), so two instances never work at once; a standby
 //! tries every 5 seconds, so it takes over within 20 seconds of the leader's death, and at once
-//! when the leader stops cleanly and gives the lease up, or when the holder was a process on
-//! this machine that is gone (a lone kabar restarted after a crash resumes at once).
+//! when the leader stops cleanly and gives the lease up.
+//!
+//! A SQLite database is one file, so instances sharing it share a machine, and the machine can
+//! tell who is alive: to lead, an instance must also hold an exclusive lock on a file beside the
+//! database (`kabar.db-leader`). The system drops a process's locks when it dies, however it
+//! dies, so a standby that gets the lock knows the lease's holder is gone and takes over at
+//! once: a lone kabar restarted after kill -9 resumes without waiting for the lease.
 
-use std::{future::Future, time::Duration};
+use std::{
+    fs::{File, OpenOptions},
+    future::Future,
+    path::Path,
+    sync::Mutex,
+    time::Duration,
+};
 
 use tokio::{sync::watch, time::Instant};
 use tokio_util::sync::CancellationToken;
@@ -40,6 +51,10 @@ pub struct Leadership {
     instance: String,
     term: watch::Sender<Option<Term>>,
     timing: Timing,
+    /// The machine's leader lock, once this instance holds it (file databases only).
+    machine_lock: Mutex<Option<File>>,
+    /// Whether a database file's lock decides too; off only in tests of the lease alone.
+    lock_beside_file: bool,
 }
 
 /// The lease's durations: [`LEASE`], [`RENEW_EVERY`] and [`MARGIN`], shorter in tests.
@@ -58,11 +73,14 @@ impl Default for Leadership {
 
 impl Leadership {
     fn with_timing(timing: Timing) -> Leadership {
-        Leadership::as_holder(Holder::this_process(), timing)
-    }
-
-    fn as_holder(holder: Holder, timing: Timing) -> Leadership {
-        Leadership { instance: holder.to_string(), term: watch::Sender::new(None), timing }
+        let instance = format!("{}-{}", std::process::id(), hex::encode(rand::random::<[u8; 4]>()));
+        Leadership {
+            instance,
+            term: watch::Sender::new(None),
+            timing,
+            machine_lock: Mutex::new(None),
+            lock_beside_file: true,
+        }
     }
 
     /// The current term, when this instance leads now.
@@ -76,6 +94,11 @@ impl Leadership {
 
     /// Takes or renews the lease once.
     pub async fn try_to_lead(&self, store: &Store) {
+        if !self.holds_machine_lock(store) {
+            // Another live instance of this machine leads.
+            self.set_term(None);
+            return;
+        }
         let Timing { lease, renew_every, margin } = self.timing;
         let asked = Instant::now();
         let held =
@@ -83,7 +106,7 @@ impl Leadership {
         let term = match held.await {
             Ok(Ok(Some(epoch))) => Some(Term { epoch, until: asked + lease - margin }),
             Ok(Ok(None)) => {
-                if self.take_over_from_a_dead_process(store).await {
+                if self.take_over_from_the_dead(store).await {
                     return Box::pin(self.try_to_lead(store)).await;
                 }
                 None
@@ -98,6 +121,10 @@ impl Leadership {
                 self.term()
             }
         };
+        self.set_term(term);
+    }
+
+    fn set_term(&self, term: Option<Term>) {
         self.term.send_if_modified(|current| {
             let changed = current.map(|t| t.epoch) != term.map(|t| t.epoch);
             if changed {
@@ -113,17 +140,26 @@ impl Leadership {
         });
     }
 
-    /// Ends the lease of a holder that was a process of this machine and is gone (crashed, or an
-    /// earlier life of this very process id, as in a restarted container); true when it did.
-    async fn take_over_from_a_dead_process(&self, store: &Store) -> bool {
-        let Ok(Some(holder)) = store.lease_holder().await else { return false };
-        let here = Holder::this_process();
-        let gone = holder.parse::<Holder>().is_ok_and(|holder| holder.is_gone_from(&here));
-        if !gone {
+    /// With a database file, this instance holds the machine's leader lock, so the lease's
+    /// holder is a process that is gone: its lease is ended, to be taken now. True when it was.
+    async fn take_over_from_the_dead(&self, store: &Store) -> bool {
+        if store.file().is_none() || !self.lock_beside_file {
             return false;
         }
-        tracing::warn!(holder, "the leader was a process of this machine that is gone; taking over");
+        let Ok(Some(holder)) = store.lease_holder().await else { return false };
+        tracing::warn!(holder, "the leader's process is gone; taking over");
         store.give_up_lease(&holder).await.is_ok()
+    }
+
+    /// Whether this instance holds the machine's leader lock, taking it when it is free. True
+    /// without a database file (in memory: one process), where only the lease decides.
+    fn holds_machine_lock(&self, store: &Store) -> bool {
+        let Some(database) = store.file().filter(|_| self.lock_beside_file) else { return true };
+        let mut held = self.machine_lock.lock().expect("the lock's slot is never poisoned");
+        if held.is_none() {
+            *held = lock_beside(database);
+        }
+        held.is_some()
     }
 
     /// Keeps trying for (or renewing) the lease until `stop`; then gives it up, so that a
@@ -141,6 +177,7 @@ impl Leadership {
         {
             tracing::warn!(%error, "cannot give the leader lease up; a standby waits for it to expire");
         }
+        self.machine_lock.lock().expect("the lock's slot is never poisoned").take();
     }
 
     /// Runs `work` during each of this instance's terms, until `stop`: `work` gets a token that
@@ -185,53 +222,15 @@ impl Leadership {
     }
 }
 
-/// Who holds the lease: `host/pid/nonce`, so that an instance can tell a holder on its own
-/// machine that has died from one elsewhere, which only its lease's expiry can tell.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Holder {
-    host: String,
-    pid: u32,
-    nonce: String,
-}
-
-impl Holder {
-    fn this_process() -> Holder {
-        let host = rustix::system::uname().nodename().to_string_lossy().into_owned();
-        Holder { host, pid: std::process::id(), nonce: hex::encode(rand::random::<[u8; 4]>()) }
-    }
-
-    /// Whether this holder, seen from `here`, was a process of the same machine that is gone:
-    /// its process id is free, or is `here`'s own (an earlier life of this process id).
-    fn is_gone_from(&self, here: &Holder) -> bool {
-        if self.host != here.host || self.nonce == here.nonce {
-            return false;
-        }
-        self.pid == here.pid || !process_exists(self.pid)
-    }
-}
-
-fn process_exists(pid: u32) -> bool {
-    let Some(pid) = i32::try_from(pid).ok().and_then(rustix::process::Pid::from_raw) else { return false };
-    // Signal 0 only asks whether the process exists; EPERM means it does, as another user's.
-    !matches!(rustix::process::test_kill_process(pid), Err(rustix::io::Errno::SRCH))
-}
-
-impl std::fmt::Display for Holder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}/{}", self.host, self.pid, self.nonce)
-    }
-}
-
-impl std::str::FromStr for Holder {
-    type Err = ();
-
-    fn from_str(text: &str) -> Result<Holder, ()> {
-        let mut parts = text.rsplitn(3, '/');
-        let nonce = parts.next().ok_or(())?.to_owned();
-        let pid = parts.next().ok_or(())?.parse().map_err(|_| ())?;
-        let host = parts.next().ok_or(())?.to_owned();
-        Ok(Holder { host, pid, nonce })
-    }
+/// An exclusive lock on the file beside `database` (`kabar.db-leader`), when no other process
+/// holds it. The system drops it when this process ends.
+fn lock_beside(database: &Path) -> Option<File> {
+    let mut name = database.as_os_str().to_owned();
+    name.push("-leader");
+    let file = OpenOptions::new().create(true).truncate(false).write(true).open(&name);
+    let file = file.inspect_err(|error| tracing::warn!(%error, "cannot open the leader lock file")).ok()?;
+    rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive).ok()?;
+    Some(file)
 }
 
 #[cfg(test)]
@@ -268,12 +267,15 @@ mod tests {
         }
     }
 
+    /// An instance deciding by the lease alone, as it will on PostgreSQL.
+    fn by_lease_alone() -> Leadership {
+        Leadership { lock_beside_file: false, ..Leadership::with_timing(FAST) }
+    }
+
     #[tokio::test]
     async fn a_standby_takes_over_from_a_dead_leader_and_never_works_beside_it() {
         let (store, _dir) = test_store().await;
-        // Two processes of one machine: `a` stands for process 1, which is always alive.
-        let a_process = Holder { pid: 1, ..Holder::this_process() };
-        let (a, b) = (Arc::new(Leadership::as_holder(a_process, FAST)), Arc::new(Leadership::with_timing(FAST)));
+        let (a, b) = (Arc::new(by_lease_alone()), Arc::new(by_lease_alone()));
         a.try_to_lead(&store).await;
         b.try_to_lead(&store).await;
         assert!(a.is_leading() && !b.is_leading());
@@ -319,18 +321,23 @@ mod tests {
         b_works.await.unwrap();
     }
 
-    #[test]
-    fn a_holder_is_gone_only_when_it_was_a_process_of_this_machine_that_ended() {
-        let here = Holder { host: "news-1".into(), pid: 4242, nonce: "aaaa".into() };
-        let holder = |host: &str, pid: u32, nonce: &str| Holder { host: host.into(), pid, nonce: nonce.into() };
-        assert!(holder("news-1", 4242, "bbbb").is_gone_from(&here), "an earlier life of this process id");
-        assert!(!holder("news-1", 4242, "aaaa").is_gone_from(&here), "this very process");
-        assert!(!holder("news-2", 4242, "bbbb").is_gone_from(&here), "another machine: only expiry tells");
-        assert!(!holder("news-1", std::process::id(), "bbbb").is_gone_from(&here), "a live process");
-        assert!(holder("news-1", 999_999_999, "bbbb").is_gone_from(&here), "no such process");
-        let text = holder("host/with/slashes", 7, "cafe").to_string();
-        assert_eq!(text.parse::<Holder>(), Ok(holder("host/with/slashes", 7, "cafe")));
-        assert!("garbage".parse::<Holder>().is_err());
+    #[tokio::test]
+    async fn beside_a_database_file_the_leader_is_whoever_holds_the_lock_and_its_death_frees_it_at_once() {
+        let (store, _dir) = test_store().await;
+        let (a, b) = (Leadership::with_timing(FAST), Leadership::with_timing(FAST));
+        a.try_to_lead(&store).await;
+        b.try_to_lead(&store).await;
+        assert!(a.is_leading() && !b.is_leading());
+        // Even with its lease run out, a live leader keeps the lock: nobody else leads.
+        sqlx::query("UPDATE leader_lease SET expires_at = 0").execute(store.pool()).await.unwrap();
+        b.try_to_lead(&store).await;
+        assert!(!b.is_leading());
+
+        // The process dies: the system drops its lock, and its lease is still running.
+        a.try_to_lead(&store).await;
+        drop(a);
+        b.try_to_lead(&store).await;
+        assert_eq!(b.term().map(|term| term.epoch), Some(3), "taken over at once, in a new term");
     }
 
     #[tokio::test]

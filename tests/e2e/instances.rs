@@ -1,8 +1,9 @@
 //! Two `kabar run` processes on one database: one leads (it sends, polls and answers the chat),
 //! the other stands by, serving the API, and takes over when the leader is killed, so a push
 //! still reaches everyone, at one rate budget, and no reader gets it twice but for the sends in
-//! flight at the kill. (Both run on this machine, so the standby sees the leader's process is
-//! gone and need not wait for its lease to expire; `services::leadership`'s tests cover that.)
+//! flight at the kill. (Beside a SQLite file the standby gets the leader's lock the moment the
+//! leader dies, so it need not wait for the lease to expire; `services::leadership`'s tests
+//! cover the lease alone.)
 
 use std::time::{Duration, Instant};
 

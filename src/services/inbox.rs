@@ -50,8 +50,7 @@ impl Inbox<'_> {
 
     /// Whether updates a storage fault held back still wait to be stored or handled.
     pub fn backlog(&self) -> bool {
-        let state = self.0.backlog.state();
-        state.unstored || state.unhandled
+        self.0.backlog.state().pending()
     }
 }
 
@@ -69,6 +68,12 @@ struct BacklogState {
     /// How many keeps succeeded, so that an empty inbox read while a batch was being stored
     /// does not count as drained.
     keeps: u64,
+}
+
+impl BacklogState {
+    fn pending(&self) -> bool {
+        self.unstored || self.unhandled
+    }
 }
 
 impl Backlog {
@@ -107,8 +112,7 @@ mod tests {
     use super::*;
 
     fn pending(backlog: &Backlog) -> bool {
-        let state = backlog.state();
-        state.unstored || state.unhandled
+        backlog.state().pending()
     }
 
     #[test]

@@ -143,7 +143,7 @@ impl Leadership {
     /// With a database file, this instance holds the machine's leader lock, so the lease's
     /// holder is a process that is gone: its lease is ended, to be taken now. True when it was.
     async fn take_over_from_the_dead(&self, store: &Store) -> bool {
-        if store.file().is_none() || !self.lock_beside_file {
+        if self.lock_file_of(store).is_none() {
             return false;
         }
         let Ok(Some(holder)) = store.lease_holder().await else { return false };
@@ -151,10 +151,15 @@ impl Leadership {
         store.give_up_lease(&holder).await.is_ok()
     }
 
+    /// The database file whose lock decides beside the lease, if any.
+    fn lock_file_of<'s>(&self, store: &'s Store) -> Option<&'s Path> {
+        store.file().filter(|_| self.lock_beside_file)
+    }
+
     /// Whether this instance holds the machine's leader lock, taking it when it is free. True
     /// without a database file (in memory: one process), where only the lease decides.
     fn holds_machine_lock(&self, store: &Store) -> bool {
-        let Some(database) = store.file().filter(|_| self.lock_beside_file) else { return true };
+        let Some(database) = self.lock_file_of(store) else { return true };
         let mut held = self.machine_lock.lock().expect("the lock's slot is never poisoned");
         if held.is_none() {
             *held = lock_beside(database);

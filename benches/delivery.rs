@@ -150,7 +150,7 @@ async fn measure_routed_fan_out(count: usize) -> anyhow::Result<RoutedFanOut> {
         "UPDATE subscribers SET has_filters = 1 WHERE id % 20 = 5",
     ];
     for statement in readers_choices {
-        sqlx::query(statement).execute(store.pool()).await?;
+        kabar::store::sql::query(statement).execute(store.pool()).await?;
     }
     let article = NewArticle {
         item_key: "bench-1".into(),

@@ -334,7 +334,7 @@ mod tests {
         b.try_to_lead(&store).await;
         assert!(a.is_leading() && !b.is_leading());
         // Even with its lease run out, a live leader keeps the lock: nobody else leads.
-        sqlx::query("UPDATE leader_lease SET expires_at = 0").execute(store.pool()).await.unwrap();
+        crate::store::sql::query("UPDATE leader_lease SET expires_at = 0").execute(store.pool()).await.unwrap();
         b.try_to_lead(&store).await;
         assert!(!b.is_leading());
 

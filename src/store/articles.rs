@@ -1,8 +1,9 @@
 //! The `articles` table: every item ever seen, so that nothing is pushed twice.
 
-use sqlx::{Sqlite, Transaction};
-
-use super::{Store, StoreResult};
+use super::{
+    Store, StoreResult,
+    sql::{self, Transaction},
+};
 use crate::domain::{ArticleRecord, NewArticle, PushedStory, now_ms};
 
 /// A story whose fingerprint was seen this recently is the same story; older ones may be a new
@@ -13,10 +14,10 @@ impl Store {
     /// Whether an item was seen before: under its key in this source, its URL anywhere, or its
     /// fingerprint recently.
     pub async fn is_article_known(&self, article: &NewArticle) -> StoreResult<bool> {
-        let found: Option<i64> = sqlx::query_scalar(
+        let found: Option<i64> = sql::query_scalar(
             "SELECT id FROM articles
-             WHERE (source_id IS ?1 AND item_key = ?2) OR (?3 IS NOT NULL AND canonical_url = ?3)
-                OR (?4 IS NOT NULL AND fingerprint = ?4 AND discovered_at > ?5)
+             WHERE (source_id IS $1 AND item_key = $2) OR ($3 IS NOT NULL AND canonical_url = $3)
+                OR ($4 IS NOT NULL AND fingerprint = $4 AND discovered_at > $5)
              LIMIT 1",
         )
         .bind(article.source_id)
@@ -37,14 +38,14 @@ impl Store {
         for item in items {
             recorded += insert_article(&mut tx, item, false).await?.is_some() as usize;
         }
-        sqlx::query("UPDATE sources SET primed = 1 WHERE id = ?1").bind(source_id).execute(&mut *tx).await?;
+        sql::query("UPDATE sources SET primed = TRUE WHERE id = $1").bind(source_id).execute(&mut tx).await?;
         tx.commit().await?;
         Ok(recorded)
     }
 
     /// Looks an article up by id.
     pub async fn article(&self, id: i64) -> StoreResult<Option<ArticleRecord>> {
-        sqlx::query_as("SELECT id, source_id, title, url, summary, pushed FROM articles WHERE id = ?1")
+        sql::query_as("SELECT id, source_id, title, url, summary, pushed FROM articles WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await
@@ -52,8 +53,8 @@ impl Store {
 
     /// The latest articles of a source, newest first, at most `limit`.
     pub async fn articles_of_source(&self, source_id: i64, limit: i64) -> StoreResult<Vec<ArticleRecord>> {
-        sqlx::query_as(
-            "SELECT id, source_id, title, url, summary, pushed FROM articles WHERE source_id = ?1 ORDER BY id DESC LIMIT ?2",
+        sql::query_as(
+            "SELECT id, source_id, title, url, summary, pushed FROM articles WHERE source_id = $1 ORDER BY id DESC LIMIT $2",
         )
         .bind(source_id)
         .bind(limit)
@@ -63,10 +64,10 @@ impl Store {
 
     /// A source's item as it was pushed, if it was.
     pub async fn pushed_story(&self, source_id: i64, item_key: &str) -> StoreResult<Option<PushedStory>> {
-        sqlx::query_as(
+        sql::query_as(
             "SELECT a.id AS article_id, b.id AS broadcast_id, a.title, a.summary, a.url, a.image_url
              FROM articles a JOIN broadcasts b ON b.article_id = a.id
-             WHERE a.source_id = ?1 AND a.item_key = ?2 AND a.pushed = 1 AND b.kind = 'article'
+             WHERE a.source_id = $1 AND a.item_key = $2 AND a.pushed = TRUE AND b.kind = 'article'
              ORDER BY b.id LIMIT 1",
         )
         .bind(source_id)
@@ -77,7 +78,7 @@ impl Store {
 
     /// How many articles have been recorded, pushed or not.
     pub async fn count_articles(&self) -> StoreResult<i64> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM articles").fetch_one(&self.pool).await
+        sql::query_scalar("SELECT COUNT(*) FROM articles").fetch_one(&self.pool).await
     }
 }
 
@@ -85,17 +86,17 @@ impl Store {
 /// returns its new id. Called inside a writing transaction, so two sources finding the same
 /// story at once cannot both insert it.
 pub(super) async fn insert_article(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction,
     article: &NewArticle,
     pushed: bool,
 ) -> StoreResult<Option<i64>> {
     let now = now_ms();
-    sqlx::query_scalar(
+    sql::query_scalar(
         "INSERT INTO articles (source_id, item_key, canonical_url, fingerprint, title, url, summary, image_url,
                                published_at, discovered_at, pushed)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11
-         WHERE ?4 IS NULL OR NOT EXISTS
-             (SELECT 1 FROM articles WHERE fingerprint = ?4 AND discovered_at > ?10 - ?12)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
+         WHERE $4 IS NULL OR NOT EXISTS
+             (SELECT 1 FROM articles WHERE fingerprint = $4 AND discovered_at > $10 - $12)
          ON CONFLICT DO NOTHING
          RETURNING id",
     )
@@ -111,6 +112,6 @@ pub(super) async fn insert_article(
     .bind(now)
     .bind(pushed)
     .bind(FINGERPRINT_MEMORY_MS)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *tx)
     .await
 }

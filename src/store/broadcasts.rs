@@ -1,9 +1,13 @@
 //! The `broadcasts` table and its bodies: creating a push (with its fan-out, see [`super::fan_out`]),
 //! drafts that wait for an editor, progress, cancelling and correcting.
 
-use sqlx::{Sqlite, Transaction};
-
-use super::{Store, StoreResult, articles::insert_article, channels::file_article, fan_out::fan_out};
+use super::{
+    Store, StoreResult,
+    articles::insert_article,
+    channels::file_article,
+    fan_out::fan_out,
+    sql::{self, Transaction},
+};
 use crate::domain::{
     BroadcastProgress, BroadcastState, BroadcastStatus, BroadcastSummary, ChannelRef, DeliveryStatus, DraftDecision,
     NewArticle, NewBroadcast, PushedStory, now_ms,
@@ -101,17 +105,17 @@ impl Store {
 
     /// The delivery counts of a broadcast, or None when there is no such broadcast.
     pub async fn broadcast_progress(&self, id: i64) -> StoreResult<Option<BroadcastProgress>> {
-        let counts: Option<ProgressCounts> = sqlx::query_as(
+        let counts: Option<ProgressCounts> = sql::query_as(
             "SELECT b.status AS state, b.total,
-                    COUNT(CASE WHEN d.status = ?2 THEN 1 END) AS sent,
-                    COUNT(CASE WHEN d.status = ?3 THEN 1 END) AS failed,
-                    COUNT(CASE WHEN d.status = ?4 THEN 1 END) AS pending,
-                    COUNT(CASE WHEN d.status = ?5 THEN 1 END) AS cancelled,
+                    COUNT(CASE WHEN d.status = $2 THEN 1 END) AS sent,
+                    COUNT(CASE WHEN d.status = $3 THEN 1 END) AS failed,
+                    COUNT(CASE WHEN d.status = $4 THEN 1 END) AS pending,
+                    COUNT(CASE WHEN d.status = $5 THEN 1 END) AS cancelled,
                     (SELECT COUNT(*) FROM held_stories h WHERE h.broadcast_id = b.id AND h.digest_id IS NULL) AS held,
                     (SELECT COUNT(*) FROM held_stories h WHERE h.broadcast_id = b.id AND h.digest_id IS NOT NULL)
                         AS digested
              FROM broadcasts b LEFT JOIN deliveries d ON d.broadcast_id = b.id
-             WHERE b.id = ?1 GROUP BY b.id",
+             WHERE b.id = $1 GROUP BY b.id",
         )
         .bind(id)
         .bind(DeliveryStatus::Sent)
@@ -135,7 +139,7 @@ impl Store {
 
     /// A broadcast's one-line headline, for lists and progress pages.
     pub async fn broadcast_headline(&self, id: i64) -> StoreResult<Option<String>> {
-        let headline: Option<Option<String>> = sqlx::query_scalar("SELECT headline FROM broadcasts WHERE id = ?1")
+        let headline: Option<Option<String>> = sql::query_scalar("SELECT headline FROM broadcasts WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -144,7 +148,7 @@ impl Store {
 
     /// The latest broadcasts, newest first, at most `limit`.
     pub async fn recent_broadcasts(&self, limit: i64) -> StoreResult<Vec<BroadcastSummary>> {
-        sqlx::query_as("SELECT id, kind, headline, created_by, created_at FROM broadcasts ORDER BY id DESC LIMIT ?1")
+        sql::query_as("SELECT id, kind, headline, created_by, created_at FROM broadcasts ORDER BY id DESC LIMIT $1")
             .bind(limit)
             .fetch_all(&self.pool)
             .await
@@ -156,11 +160,11 @@ impl Store {
         let mut tx = self.begin_write().await?;
         // A broadcast that has nothing left to send (every copy has an outcome) is done, not
         // cancelled: cancelling it would change nothing but its status.
-        let found = sqlx::query(
-            "UPDATE broadcasts SET status = ?2, finished_at = ?3
-             WHERE id = ?1 AND (status = ?4 OR status = ?5 AND (
-                 EXISTS (SELECT 1 FROM deliveries WHERE broadcast_id = ?1 AND status = ?6)
-                 OR EXISTS (SELECT 1 FROM held_stories WHERE broadcast_id = ?1 AND digest_id IS NULL)))",
+        let found = sql::query(
+            "UPDATE broadcasts SET status = $2, finished_at = $3
+             WHERE id = $1 AND (status = $4 OR status = $5 AND (
+                 EXISTS (SELECT 1 FROM deliveries WHERE broadcast_id = $1 AND status = $6)
+                 OR EXISTS (SELECT 1 FROM held_stories WHERE broadcast_id = $1 AND digest_id IS NULL)))",
         )
         .bind(id)
         .bind(BroadcastState::Cancelled)
@@ -168,18 +172,18 @@ impl Store {
         .bind(BroadcastState::Draft)
         .bind(BroadcastState::Sending)
         .bind(DeliveryStatus::Pending)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
-        if found.rows_affected() > 0 {
-            sqlx::query("UPDATE deliveries SET status = ?2 WHERE broadcast_id = ?1 AND status = ?3")
+        if found > 0 {
+            sql::query("UPDATE deliveries SET status = $2 WHERE broadcast_id = $1 AND status = $3")
                 .bind(id)
                 .bind(DeliveryStatus::Cancelled)
                 .bind(DeliveryStatus::Pending)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
-            sqlx::query("DELETE FROM held_stories WHERE broadcast_id = ?1 AND digest_id IS NULL")
+            sql::query("DELETE FROM held_stories WHERE broadcast_id = $1 AND digest_id IS NULL")
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
         }
         tx.commit().await?;
@@ -191,16 +195,16 @@ impl Store {
     /// ones say the same.
     pub async fn correct_story(&self, story: &PushedStory, broadcast: &NewBroadcast) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE articles SET title = ?2 WHERE id = ?1")
+        sql::query("UPDATE articles SET title = $2 WHERE id = $1")
             .bind(story.article_id)
             .bind(&story.title)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
-        sqlx::query("UPDATE broadcasts SET headline = ?2, match_text = ?3 WHERE id = ?1")
+        sql::query("UPDATE broadcasts SET headline = $2, match_text = $3 WHERE id = $1")
             .bind(story.broadcast_id)
             .bind(&broadcast.headline)
             .bind(&broadcast.match_text)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         insert_bodies(&mut tx, story.broadcast_id, broadcast).await?;
         tx.commit().await?;
@@ -211,7 +215,7 @@ impl Store {
 
 /// [`Store::create_broadcast`] inside a transaction the caller commits.
 pub(super) async fn create_broadcast_in(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction,
     broadcast: &NewBroadcast,
     store: &Store,
 ) -> StoreResult<(i64, i64)> {
@@ -222,11 +226,11 @@ pub(super) async fn create_broadcast_in(
 
 /// Moves a broadcast from state `from` to `to`; false when it was not in `from`.
 /// Whether broadcast `id` is a draft `by` may decide on.
-async fn draft_of(tx: &mut Transaction<'_, Sqlite>, id: i64, by: &str) -> StoreResult<DraftDecision<()>> {
+async fn draft_of(tx: &mut Transaction, id: i64, by: &str) -> StoreResult<DraftDecision<()>> {
     let found: Option<(BroadcastState, Option<String>)> =
-        sqlx::query_as("SELECT status, created_by FROM broadcasts WHERE id = ?1")
+        sql::query_as("SELECT status, created_by FROM broadcasts WHERE id = $1")
             .bind(id)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *tx)
             .await?;
     Ok(match found {
         Some((BroadcastState::Draft, author)) if author.as_deref() == Some(by) => DraftDecision::Done(()),
@@ -235,31 +239,26 @@ async fn draft_of(tx: &mut Transaction<'_, Sqlite>, id: i64, by: &str) -> StoreR
     })
 }
 
-async fn change_state(
-    tx: &mut Transaction<'_, Sqlite>,
-    id: i64,
-    from: BroadcastState,
-    to: BroadcastState,
-) -> StoreResult<bool> {
-    let changed = sqlx::query("UPDATE broadcasts SET status = ?3 WHERE id = ?1 AND status = ?2")
+async fn change_state(tx: &mut Transaction, id: i64, from: BroadcastState, to: BroadcastState) -> StoreResult<bool> {
+    let changed = sql::query("UPDATE broadcasts SET status = $3 WHERE id = $1 AND status = $2")
         .bind(id)
         .bind(from)
         .bind(to)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
-    Ok(changed.rows_affected() > 0)
+    Ok(changed > 0)
 }
 
 async fn insert_broadcast(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction,
     broadcast: &NewBroadcast,
     article_id: Option<i64>,
     state: BroadcastState,
 ) -> StoreResult<i64> {
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = sql::query_scalar(
         "INSERT INTO broadcasts (kind, article_id, priority, link_url, image_url, status, created_by, created_at,
                                  headline, match_text)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(broadcast.kind)
     .bind(article_id)
@@ -271,29 +270,26 @@ async fn insert_broadcast(
     .bind(now_ms())
     .bind(&broadcast.headline)
     .bind(&broadcast.match_text)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *tx)
     .await?;
     insert_bodies(tx, id, broadcast).await?;
     Ok(id)
 }
 
 /// Writes (or replaces) the broadcast's body for each platform and language.
-async fn insert_bodies(
-    tx: &mut Transaction<'_, Sqlite>,
-    broadcast_id: i64,
-    broadcast: &NewBroadcast,
-) -> StoreResult<()> {
+async fn insert_bodies(tx: &mut Transaction, broadcast_id: i64, broadcast: &NewBroadcast) -> StoreResult<()> {
     for body in &broadcast.bodies {
-        sqlx::query(
-            "INSERT OR REPLACE INTO broadcast_bodies (broadcast_id, platform, language, body, caption)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+        sql::query(
+            "INSERT INTO broadcast_bodies (broadcast_id, platform, language, body, caption)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (broadcast_id, platform, language) DO UPDATE SET body = excluded.body, caption = excluded.caption",
         )
         .bind(broadcast_id)
         .bind(body.platform)
         .bind(body.language)
         .bind(&body.text)
         .bind(&body.caption)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     }
     Ok(())

@@ -1,8 +1,9 @@
 //! The `channels` table and who follows what: `follows`, and the channels of each article.
 
-use sqlx::{Sqlite, Transaction};
-
-use super::{Store, StoreResult};
+use super::{
+    Store, StoreResult,
+    sql::{self, Transaction},
+};
 use crate::{
     config::ChannelSettings,
     domain::{ChannelRecord, ChannelRef, now_ms},
@@ -15,9 +16,9 @@ impl Store {
         let mut tx = self.begin_write().await?;
         for (position, channel) in channels.iter().enumerate() {
             let names = serde_json::to_string(&channel.names).unwrap_or_else(|_| "{}".into());
-            sqlx::query(
+            sql::query(
                 "INSERT INTO channels (slug, name, localized_names, origin, is_default, position, created_at)
-                 VALUES (?1, ?2, ?3, 'config', ?4, ?5, ?6)
+                 VALUES ($1, $2, $3, 'config', $4, $5, $6)
                  ON CONFLICT (slug) DO UPDATE SET name = excluded.name, localized_names = excluded.localized_names,
                      origin = 'config', is_default = excluded.is_default, position = excluded.position",
             )
@@ -27,32 +28,34 @@ impl Store {
             .bind(channel.default)
             .bind(position as i64)
             .bind(now_ms())
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         }
         let kept = serde_json::to_string(&channels.iter().map(|c| &c.slug).collect::<Vec<_>>()).unwrap_or_default();
-        let removed =
-            "SELECT id FROM channels WHERE origin = 'config' AND slug NOT IN (SELECT value FROM json_each(?1))";
+        let removed = format!(
+            "SELECT id FROM channels WHERE origin = 'config' AND slug NOT IN ({})",
+            tx.dialect().json_texts("$1")
+        );
         // Readers who followed only removed channels would get nothing, without being told:
         // they follow everything again.
-        sqlx::query(&format!(
-            "UPDATE subscribers SET all_channels = 1 WHERE all_channels = 0
+        sql::query(&format!(
+            "UPDATE subscribers SET all_channels = TRUE WHERE all_channels = FALSE
                AND id IN (SELECT subscriber_id FROM follows WHERE channel_id IN ({removed}))
                AND NOT EXISTS (SELECT 1 FROM follows f WHERE f.subscriber_id = subscribers.id
                                AND f.channel_id NOT IN ({removed}))"
         ))
         .bind(&kept)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
-        sqlx::query(&format!("DELETE FROM channels WHERE id IN ({removed})")).bind(&kept).execute(&mut *tx).await?;
+        sql::query(&format!("DELETE FROM channels WHERE id IN ({removed})")).bind(&kept).execute(&mut tx).await?;
         tx.commit().await
     }
 
     /// Every channel: the configured ones in their order, then those made from categories by name.
     pub async fn channels(&self) -> StoreResult<Vec<ChannelRecord>> {
-        sqlx::query_as(
+        sql::query_as(
             "SELECT id, slug, name, localized_names, is_default FROM channels
-             ORDER BY origin = 'category', position, name COLLATE NOCASE",
+             ORDER BY origin = 'category', position, lower(name)",
         )
         .fetch_all(&self.pool)
         .await
@@ -60,7 +63,7 @@ impl Store {
 
     /// The ids of the channels a subscriber follows one by one (empty when it follows all).
     pub async fn followed_channels(&self, subscriber_id: i64) -> StoreResult<Vec<i64>> {
-        sqlx::query_scalar("SELECT channel_id FROM follows WHERE subscriber_id = ?1")
+        sql::query_scalar("SELECT channel_id FROM follows WHERE subscriber_id = $1")
             .bind(subscriber_id)
             .fetch_all(&self.pool)
             .await
@@ -70,30 +73,31 @@ impl Store {
     /// following every channel but this one.
     pub async fn toggle_follow(&self, subscriber_id: i64, channel_id: i64) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
-        let follows_all: bool = sqlx::query_scalar("SELECT all_channels FROM subscribers WHERE id = ?1")
+        let follows_all: bool = sql::query_scalar("SELECT all_channels FROM subscribers WHERE id = $1")
             .bind(subscriber_id)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut tx)
             .await?;
         if follows_all {
-            sqlx::query(
-                "INSERT OR IGNORE INTO follows (subscriber_id, channel_id) SELECT ?1, id FROM channels WHERE id != ?2",
+            sql::query(
+                "INSERT INTO follows (subscriber_id, channel_id) SELECT $1, id FROM channels WHERE id != $2
+                 ON CONFLICT DO NOTHING",
             )
             .bind(subscriber_id)
             .bind(channel_id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
             set_follows_all(&mut tx, subscriber_id, false).await?;
         } else {
-            let removed = sqlx::query("DELETE FROM follows WHERE subscriber_id = ?1 AND channel_id = ?2")
+            let removed = sql::query("DELETE FROM follows WHERE subscriber_id = $1 AND channel_id = $2")
                 .bind(subscriber_id)
                 .bind(channel_id)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
-            if removed.rows_affected() == 0 {
-                sqlx::query("INSERT OR IGNORE INTO follows (subscriber_id, channel_id) SELECT ?1, id FROM channels WHERE id = ?2")
+            if removed == 0 {
+                sql::query("INSERT INTO follows (subscriber_id, channel_id) SELECT $1, id FROM channels WHERE id = $2 ON CONFLICT DO NOTHING")
                     .bind(subscriber_id)
                     .bind(channel_id)
-                    .execute(&mut *tx)
+                    .execute(&mut tx)
                     .await?;
             }
         }
@@ -103,60 +107,60 @@ impl Store {
     /// Follows every channel, including ones added later (true), or none (false).
     pub async fn follow_all(&self, subscriber_id: i64, all: bool) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM follows WHERE subscriber_id = ?1").bind(subscriber_id).execute(&mut *tx).await?;
+        sql::query("DELETE FROM follows WHERE subscriber_id = $1").bind(subscriber_id).execute(&mut tx).await?;
         set_follows_all(&mut tx, subscriber_id, all).await?;
         tx.commit().await
     }
 }
 
-async fn set_follows_all(tx: &mut Transaction<'_, Sqlite>, subscriber_id: i64, all: bool) -> StoreResult<()> {
-    sqlx::query("UPDATE subscribers SET all_channels = ?2, updated_at = ?3 WHERE id = ?1")
+async fn set_follows_all(tx: &mut Transaction, subscriber_id: i64, all: bool) -> StoreResult<()> {
+    sql::query("UPDATE subscribers SET all_channels = $2, updated_at = $3 WHERE id = $1")
         .bind(subscriber_id)
         .bind(all)
         .bind(now_ms())
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .map(|_| ())
 }
 
 /// A new subscriber follows the default channels when the operator marked any, else everything.
-pub(super) async fn follow_defaults(tx: &mut Transaction<'_, Sqlite>, subscriber_id: i64) -> StoreResult<()> {
-    let followed = sqlx::query(
-        "INSERT OR IGNORE INTO follows (subscriber_id, channel_id) SELECT ?1, id FROM channels WHERE is_default = 1",
+pub(super) async fn follow_defaults(tx: &mut Transaction, subscriber_id: i64) -> StoreResult<()> {
+    let followed = sql::query(
+        "INSERT INTO follows (subscriber_id, channel_id) SELECT $1, id FROM channels WHERE is_default = TRUE ON CONFLICT DO NOTHING",
     )
     .bind(subscriber_id)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
-    set_follows_all(tx, subscriber_id, followed.rows_affected() == 0).await
+    set_follows_all(tx, subscriber_id, followed == 0).await
 }
 
 /// Files an article under its channels, creating those made from categories (up to `max_made`
 /// of them in all; past that, a new category is left out).
 pub(super) async fn file_article(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction,
     article_id: i64,
     channels: &[ChannelRef],
     max_made: usize,
 ) -> StoreResult<()> {
     for channel in channels {
         if let ChannelRef::FromCategory { slug, name } = channel {
-            sqlx::query(
+            sql::query(
                 "INSERT INTO channels (slug, name, origin, created_at)
-                 SELECT ?1, ?2, 'category', ?3
-                 WHERE (SELECT COUNT(*) FROM channels WHERE origin = 'category') < ?4
+                 SELECT $1, $2, 'category', $3
+                 WHERE (SELECT COUNT(*) FROM channels WHERE origin = 'category') < $4
                  ON CONFLICT (slug) DO NOTHING",
             )
             .bind(slug)
             .bind(name)
             .bind(now_ms())
             .bind(max_made as i64)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
         }
-        sqlx::query("INSERT OR IGNORE INTO article_channels (article_id, channel_id) SELECT ?1, id FROM channels WHERE slug = ?2")
+        sql::query("INSERT INTO article_channels (article_id, channel_id) SELECT $1, id FROM channels WHERE slug = $2 ON CONFLICT DO NOTHING")
             .bind(article_id)
             .bind(channel.slug())
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
     }
     Ok(())
@@ -220,8 +224,8 @@ mod tests {
     async fn channels_made_from_categories_stop_at_the_cap() {
         let (store, _dir) = test_store().await;
         let mut tx = store.begin_write().await.unwrap();
-        sqlx::query("INSERT INTO articles (id, item_key, title, discovered_at) VALUES (1, 'k', 't', 0)")
-            .execute(&mut *tx)
+        sql::query("INSERT INTO articles (id, item_key, title, discovered_at) VALUES (1, 'k', 't', 0)")
+            .execute(&mut tx)
             .await
             .unwrap();
         let made: Vec<ChannelRef> =

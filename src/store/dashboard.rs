@@ -2,7 +2,7 @@
 //! how often each client address tried to sign in lately. Session ids reach this table only as
 //! digests, so the table holds no usable cookie.
 
-use super::{Store, StoreResult};
+use super::{Store, StoreResult, sql};
 
 impl Store {
     /// Opens a session, and forgets the sessions that have expired.
@@ -14,19 +14,19 @@ impl Store {
         now: i64,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM dashboard_sessions WHERE expires_at <= ?1").bind(now).execute(&mut *tx).await?;
-        sqlx::query("INSERT INTO dashboard_sessions (id_digest, csrf, expires_at) VALUES (?1, ?2, ?3)")
+        sql::query("DELETE FROM dashboard_sessions WHERE expires_at <= $1").bind(now).execute(&mut tx).await?;
+        sql::query("INSERT INTO dashboard_sessions (id_digest, csrf, expires_at) VALUES ($1, $2, $3)")
             .bind(id_digest)
             .bind(csrf)
             .bind(expires_at)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         tx.commit().await
     }
 
     /// The CSRF token of the session whose id has digest `id_digest`, unless it expired.
     pub async fn dashboard_session(&self, id_digest: &str, now: i64) -> StoreResult<Option<String>> {
-        sqlx::query_scalar("SELECT csrf FROM dashboard_sessions WHERE id_digest = ?1 AND expires_at > ?2")
+        sql::query_scalar("SELECT csrf FROM dashboard_sessions WHERE id_digest = $1 AND expires_at > $2")
             .bind(id_digest)
             .bind(now)
             .fetch_optional(&self.pool)
@@ -34,7 +34,7 @@ impl Store {
     }
 
     pub async fn close_dashboard_session(&self, id_digest: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM dashboard_sessions WHERE id_digest = ?1").bind(id_digest).execute(&self.pool).await?;
+        sql::query("DELETE FROM dashboard_sessions WHERE id_digest = $1").bind(id_digest).execute(&self.pool).await?;
         Ok(())
     }
 
@@ -42,15 +42,15 @@ impl Store {
     /// included; attempts older than that are forgotten.
     pub async fn count_login_attempt(&self, client: &str, now: i64, since: i64) -> StoreResult<i64> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM login_attempts WHERE attempted_at < ?1").bind(since).execute(&mut *tx).await?;
-        sqlx::query("INSERT INTO login_attempts (client, attempted_at) VALUES (?1, ?2)")
+        sql::query("DELETE FROM login_attempts WHERE attempted_at < $1").bind(since).execute(&mut tx).await?;
+        sql::query("INSERT INTO login_attempts (client, attempted_at) VALUES ($1, $2)")
             .bind(client)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
-        let attempts = sqlx::query_scalar("SELECT COUNT(*) FROM login_attempts WHERE client = ?1")
+        let attempts = sql::query_scalar("SELECT COUNT(*) FROM login_attempts WHERE client = $1")
             .bind(client)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut tx)
             .await?;
         tx.commit().await?;
         Ok(attempts)
@@ -79,7 +79,7 @@ mod tests {
         store.open_dashboard_session("old", "x", 2_000, 1_000).await.unwrap();
         store.open_dashboard_session("new", "y", 9_000, 3_000).await.unwrap();
         let rows: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM dashboard_sessions").fetch_one(store.pool()).await.unwrap();
+            super::sql::query_scalar("SELECT COUNT(*) FROM dashboard_sessions").fetch_one(store.pool()).await.unwrap();
         assert_eq!(rows, 1);
     }
 

@@ -7,12 +7,13 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use sqlx::Row;
-
-use super::{Store, StoreResult};
+use super::{
+    Store, StoreResult,
+    sql::{self, Dialect},
+};
 use crate::domain::{
-    BroadcastMessage, ClaimedDelivery, DeliveredMessage, DeliveryStatus, FailedDelivery, Language, Platform, Recipient,
-    now_ms,
+    BroadcastMessage, ChatKind, ClaimedDelivery, DeliveredMessage, DeliveryStatus, FailedDelivery, Language, Platform,
+    Priority, Recipient, now_ms,
 };
 
 /// Recently claimed broadcasts' messages. Small and simply emptied when full: a push claims one
@@ -60,29 +61,21 @@ impl Store {
     /// Reserves up to `limit` due deliveries for `lease_ms`, highest priority first, each with
     /// the message for its subscriber's platform and language.
     pub async fn claim_due_deliveries(&self, limit: i64, lease_ms: i64) -> StoreResult<Vec<ClaimedDelivery>> {
-        let now = now_ms();
-        let rows = sqlx::query(
-            "UPDATE deliveries SET due_at = ?1 + ?2, claimed_at = ?1
-             WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND due_at <= ?1
-                          ORDER BY priority, due_at LIMIT ?3)
-             RETURNING id, broadcast_id, subscriber_id, priority, attempts, silent, body AS own_body,
-                 (SELECT platform FROM subscribers s WHERE s.id = subscriber_id) AS platform,
-                 (SELECT address FROM subscribers s WHERE s.id = subscriber_id) AS address,
-                 (SELECT kind FROM subscribers s WHERE s.id = subscriber_id) AS chat_kind,
-                 (SELECT active FROM subscribers s WHERE s.id = subscriber_id) AS subscriber_active,
-                 (SELECT COALESCE(s.language, ?4) FROM subscribers s WHERE s.id = subscriber_id) AS language,
-                 (SELECT created_at FROM broadcasts b WHERE b.id = broadcast_id) AS queued_at",
-        )
-        .bind(now)
-        .bind(lease_ms)
-        .bind(limit)
-        .bind(self.defaults.language)
-        .fetch_all(&self.pool)
-        .await?;
+        let claim = match self.pool.dialect() {
+            Dialect::Sqlite => CLAIM_ON_SQLITE,
+            Dialect::Postgres => CLAIM_ON_POSTGRES,
+        };
+        let rows: Vec<ClaimedRow> = sql::query_as(claim)
+            .bind(now_ms())
+            .bind(lease_ms)
+            .bind(limit)
+            .bind(self.defaults.language)
+            .fetch_all(&self.pool)
+            .await?;
         let mut deliveries = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let mut delivery = claimed_delivery(row)?;
-            let key = (delivery.broadcast_id, delivery.recipient.platform, row.try_get("language")?);
+        for row in rows {
+            let key = (row.broadcast_id, row.platform, row.language);
+            let mut delivery = row.into_delivery();
             fill(&mut delivery, &*self.cached_message(key).await?);
             deliveries.push(delivery);
         }
@@ -112,10 +105,10 @@ impl Store {
         platform: Platform,
         language: Language,
     ) -> StoreResult<BroadcastMessage> {
-        let message = sqlx::query_as(
+        let message = sql::query_as(
             "SELECT bb.body, bb.caption, b.link_url, b.image_url
              FROM broadcasts b JOIN broadcast_bodies bb ON bb.broadcast_id = b.id
-             WHERE b.id = ?1 AND bb.platform = ?2 AND bb.language = ?3",
+             WHERE b.id = $1 AND bb.platform = $2 AND bb.language = $3",
         )
         .bind(broadcast_id)
         .bind(platform)
@@ -127,10 +120,10 @@ impl Store {
 
     /// The failed deliveries of a broadcast with their reasons, at most `limit`.
     pub async fn failed_deliveries(&self, broadcast_id: i64, limit: i64) -> StoreResult<Vec<FailedDelivery>> {
-        sqlx::query_as(
+        sql::query_as(
             "SELECT s.platform, s.address, d.attempts, d.failure_reason AS reason, d.last_error
              FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
-             WHERE d.broadcast_id = ?1 AND d.status = ?2 ORDER BY d.id LIMIT ?3",
+             WHERE d.broadcast_id = $1 AND d.status = $2 ORDER BY d.id LIMIT $3",
         )
         .bind(broadcast_id)
         .bind(DeliveryStatus::Failed)
@@ -141,10 +134,10 @@ impl Store {
 
     /// The messages a broadcast put in chats, for a correction or a recall.
     pub async fn sent_messages(&self, broadcast_id: i64) -> StoreResult<Vec<DeliveredMessage>> {
-        sqlx::query_as(
+        sql::query_as(
             "SELECT s.platform, s.address, s.kind, s.language, d.message_id, d.sent_at
              FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
-             WHERE d.broadcast_id = ?1 AND d.status = ?2 AND d.message_id IS NOT NULL AND d.sent_at IS NOT NULL
+             WHERE d.broadcast_id = $1 AND d.status = $2 AND d.message_id IS NOT NULL AND d.sent_at IS NOT NULL
              ORDER BY d.id",
         )
         .bind(broadcast_id)
@@ -155,33 +148,83 @@ impl Store {
 
     /// Deliveries waiting to be sent, for metrics.
     pub async fn count_pending_deliveries(&self) -> StoreResult<i64> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM deliveries WHERE status = 'pending'").fetch_one(&self.pool).await
+        sql::query_scalar("SELECT COUNT(*) FROM deliveries WHERE status = 'pending'").fetch_one(&self.pool).await
     }
 
     /// The soonest time any pending delivery becomes due, so idle workers know when to wake.
     pub async fn next_due_at(&self) -> StoreResult<Option<i64>> {
-        sqlx::query_scalar("SELECT MIN(due_at) FROM deliveries WHERE status = 'pending'").fetch_one(&self.pool).await
+        sql::query_scalar("SELECT MIN(due_at) FROM deliveries WHERE status = 'pending'").fetch_one(&self.pool).await
     }
 }
 
-/// A claimed row as a delivery, without its message yet.
-fn claimed_delivery(row: &sqlx::sqlite::SqliteRow) -> StoreResult<ClaimedDelivery> {
-    Ok(ClaimedDelivery {
-        id: row.try_get("id")?,
-        broadcast_id: row.try_get("broadcast_id")?,
-        subscriber_id: row.try_get("subscriber_id")?,
-        priority: row.try_get("priority")?,
-        attempts: row.try_get("attempts")?,
-        recipient: Recipient { platform: row.try_get("platform")?, address: row.try_get("address")? },
-        chat_kind: row.try_get("chat_kind")?,
-        subscriber_active: row.try_get("subscriber_active")?,
-        body: row.try_get::<Option<String>, _>("own_body")?.unwrap_or_default(),
-        caption: None,
-        link_url: None,
-        image_url: None,
-        silent: row.try_get("silent")?,
-        queued_at: row.try_get("queued_at")?,
-    })
+/// A claim on SQLite, where one writer at a time holds the database: the subquery picks the
+/// due rows, the update moves them a lease ahead.
+const CLAIM_ON_SQLITE: &str = "UPDATE deliveries SET due_at = $1 + $2, claimed_at = $1
+     WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND due_at <= $1
+                  ORDER BY priority, due_at LIMIT $3)
+     RETURNING id, broadcast_id, subscriber_id, priority, attempts, silent, body AS own_body,
+         (SELECT platform FROM subscribers s WHERE s.id = subscriber_id) AS platform,
+         (SELECT address FROM subscribers s WHERE s.id = subscriber_id) AS address,
+         (SELECT kind FROM subscribers s WHERE s.id = subscriber_id) AS chat_kind,
+         (SELECT active FROM subscribers s WHERE s.id = subscriber_id) AS subscriber_active,
+         (SELECT COALESCE(s.language, $4) FROM subscribers s WHERE s.id = subscriber_id) AS language,
+         (SELECT created_at FROM broadcasts b WHERE b.id = broadcast_id) AS queued_at";
+
+/// A claim on PostgreSQL, where several instances may claim at once: the due rows are locked as
+/// they are picked, skipping rows another claim holds, in a materialised step so that the LIMIT
+/// bounds what is updated; the time and the lease are the database's, so instances whose
+/// clocks differ agree on when a claim runs out. (`$1`, this instance's clock, goes unused.)
+const CLAIM_ON_POSTGRES: &str = "WITH due AS MATERIALIZED (
+         SELECT id FROM deliveries
+         WHERE status = 'pending' AND due_at <= (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT
+         ORDER BY priority, due_at LIMIT $3
+         FOR UPDATE SKIP LOCKED),
+     clock AS (SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT AS now)
+     UPDATE deliveries d SET due_at = clock.now + $2, claimed_at = clock.now
+     FROM due, clock, subscribers s, broadcasts b
+     WHERE d.id = due.id AND s.id = d.subscriber_id AND b.id = d.broadcast_id
+     RETURNING d.id, d.broadcast_id, d.subscriber_id, d.priority, d.attempts, d.silent, d.body AS own_body,
+         s.platform, s.address, s.kind AS chat_kind, s.active AS subscriber_active,
+         COALESCE(s.language, $4) AS language, b.created_at AS queued_at";
+
+/// A claimed row as the claim reads it.
+#[derive(sqlx::FromRow)]
+struct ClaimedRow {
+    id: i64,
+    broadcast_id: i64,
+    subscriber_id: i64,
+    priority: Priority,
+    attempts: i64,
+    silent: bool,
+    own_body: Option<String>,
+    platform: Platform,
+    address: String,
+    chat_kind: ChatKind,
+    subscriber_active: bool,
+    language: Language,
+    queued_at: i64,
+}
+
+impl ClaimedRow {
+    /// The delivery, without its message yet.
+    fn into_delivery(self) -> ClaimedDelivery {
+        ClaimedDelivery {
+            id: self.id,
+            broadcast_id: self.broadcast_id,
+            subscriber_id: self.subscriber_id,
+            priority: self.priority,
+            attempts: self.attempts,
+            recipient: Recipient { platform: self.platform, address: self.address },
+            chat_kind: self.chat_kind,
+            subscriber_active: self.subscriber_active,
+            body: self.own_body.unwrap_or_default(),
+            caption: None,
+            link_url: None,
+            image_url: None,
+            silent: self.silent,
+            queued_at: self.queued_at,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -2,26 +2,26 @@
 //! the config's `editors.user_ids`. Which ids may never be editors is Telegram's rule, checked by
 //! the Telegram side before a user id reaches this table and again when one is read.
 
-use super::{Store, StoreResult};
+use super::{Store, StoreResult, sql};
 use crate::domain::{EditorRecord, now_ms};
 
 impl Store {
     /// Makes `user_id` an editor, or renames one; true when they were not an editor before.
     pub async fn add_editor(&self, user_id: i64, name: Option<&str>) -> StoreResult<bool> {
         let mut tx = self.begin_write().await?;
-        let known = sqlx::query_scalar::<_, i64>("SELECT user_id FROM editors WHERE user_id = ?1")
+        let known = sql::query_scalar::<i64>("SELECT user_id FROM editors WHERE user_id = $1")
             .bind(user_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut tx)
             .await?
             .is_some();
-        sqlx::query(
-            "INSERT INTO editors (user_id, name, added_at) VALUES (?1, ?2, ?3)
+        sql::query(
+            "INSERT INTO editors (user_id, name, added_at) VALUES ($1, $2, $3)
              ON CONFLICT (user_id) DO UPDATE SET name = COALESCE(excluded.name, editors.name)",
         )
         .bind(user_id)
         .bind(name)
         .bind(now_ms())
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
         tx.commit().await?;
         Ok(!known)
@@ -29,13 +29,13 @@ impl Store {
 
     /// Takes editing away from `user_id`; false when they were not in the table.
     pub async fn remove_editor(&self, user_id: i64) -> StoreResult<bool> {
-        let removed = sqlx::query("DELETE FROM editors WHERE user_id = ?1").bind(user_id).execute(&self.pool).await?;
-        Ok(removed.rows_affected() > 0)
+        let removed = sql::query("DELETE FROM editors WHERE user_id = $1").bind(user_id).execute(&self.pool).await?;
+        Ok(removed > 0)
     }
 
     /// The editors added at run time, oldest first (the config's are not in the table).
     pub async fn editors(&self) -> StoreResult<Vec<EditorRecord>> {
-        sqlx::query_as("SELECT user_id, name, added_at FROM editors ORDER BY added_at, user_id")
+        sql::query_as("SELECT user_id, name, added_at FROM editors ORDER BY added_at, user_id")
             .fetch_all(&self.pool)
             .await
     }
@@ -43,7 +43,7 @@ impl Store {
     /// Whether `user_id` was added as an editor at run time. The config's `editors.user_ids` are
     /// not consulted here; callers check both.
     pub async fn is_editor(&self, user_id: i64) -> StoreResult<bool> {
-        let found: Option<i64> = sqlx::query_scalar("SELECT user_id FROM editors WHERE user_id = ?1")
+        let found: Option<i64> = sql::query_scalar("SELECT user_id FROM editors WHERE user_id = $1")
             .bind(user_id)
             .fetch_optional(&self.pool)
             .await?;

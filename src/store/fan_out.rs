@@ -7,10 +7,13 @@
 
 use std::collections::HashMap;
 
-use sqlx::{Sqlite, Transaction};
-
-use super::{ReaderDefaults, StoreResult};
-use crate::domain::{BroadcastKind, KeywordFilter, KeywordKind, Priority, Route, ScheduleChoices, now_ms};
+use super::{
+    ReaderDefaults, StoreResult,
+    sql::{self, Dialect, Transaction},
+};
+use crate::domain::{
+    BroadcastKind, DeliveryStatus, KeywordFilter, KeywordKind, Priority, Route, ScheduleChoices, now_ms,
+};
 
 /// Subscribers are fanned out in id ranges of this size, to bound each statement's work.
 const FAN_OUT_BATCH: i64 = 50_000;
@@ -31,17 +34,13 @@ struct Audience {
 ///
 /// Most subscribers get everything at once with no filter: one `INSERT … SELECT` queues them.
 /// The rest (a digest, quiet hours, keyword filters) are read and routed one by one.
-pub(super) async fn fan_out(
-    tx: &mut Transaction<'_, Sqlite>,
-    broadcast_id: i64,
-    defaults: &ReaderDefaults,
-) -> StoreResult<i64> {
+pub(super) async fn fan_out(tx: &mut Transaction, broadcast_id: i64, defaults: &ReaderDefaults) -> StoreResult<i64> {
     let audience: Audience =
-        sqlx::query_as("SELECT kind, priority, article_id, match_text FROM broadcasts WHERE id = ?1")
+        sql::query_as("SELECT kind, priority, article_id, match_text FROM broadcasts WHERE id = $1")
             .bind(broadcast_id)
-            .fetch_one(&mut **tx)
+            .fetch_one(&mut *tx)
             .await?;
-    let max_id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM subscribers").fetch_one(&mut **tx).await?;
+    let max_id: Option<i64> = sql::query_scalar("SELECT MAX(id) FROM subscribers").fetch_one(&mut *tx).await?;
     let mut recipients = 0;
     let mut start = 0;
     while start <= max_id.unwrap_or(-1) {
@@ -50,40 +49,40 @@ pub(super) async fn fan_out(
         recipients += route_the_rest(tx, broadcast_id, &audience, &range, defaults).await?;
         start += FAN_OUT_BATCH;
     }
-    sqlx::query("UPDATE broadcasts SET total = ?2 WHERE id = ?1")
+    sql::query("UPDATE broadcasts SET total = $2 WHERE id = $1")
         .bind(broadcast_id)
         .bind(recipients)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     Ok(recipients)
 }
 
 /// The subscribers in `range` that the broadcast concerns: active, and for an article filed
 /// under channels, following one of them (an article in no channel concerns everyone).
-/// `?1` is the article id, `?2`/`?3` the id range.
-const CONCERNED: &str = "s.active = 1 AND s.id >= ?2 AND s.id < ?3
-     AND (?1 IS NULL OR s.all_channels = 1
-          OR NOT EXISTS (SELECT 1 FROM article_channels WHERE article_id = ?1)
+/// `$1` is the article id, `$2`/`$3` the id range.
+const CONCERNED: &str = "s.active = TRUE AND s.id >= $2 AND s.id < $3
+     AND ($1 IS NULL OR s.all_channels = TRUE
+          OR NOT EXISTS (SELECT 1 FROM article_channels WHERE article_id = $1)
           OR EXISTS (SELECT 1 FROM follows f JOIN article_channels ac ON ac.channel_id = f.channel_id
-                     WHERE f.subscriber_id = s.id AND ac.article_id = ?1))";
+                     WHERE f.subscriber_id = s.id AND ac.article_id = $1))";
 
 /// Subscribers who chose how they get the news: a digest, quiet hours, keywords. Written as the
 /// `subscribers_choosing` index's condition, so that the query may use it.
-const CHOOSING: &str = "(s.delivery_mode != 'instant' OR s.quiet_hours IS NOT NULL OR s.has_filters = 1)";
+const CHOOSING: &str = "(s.delivery_mode != 'instant' OR s.quiet_hours IS NOT NULL OR s.has_filters = TRUE)";
 
 /// Subscribers who take everything at once: instant, no quiet hours, no filter that applies.
-/// `?4` is the match text.
-const PLAIN: &str = "s.delivery_mode = 'instant' AND s.quiet_hours IS NULL AND (s.has_filters = 0 OR ?4 IS NULL)";
+/// `$4` is the match text.
+const PLAIN: &str = "s.delivery_mode = 'instant' AND s.quiet_hours IS NULL AND (s.has_filters = FALSE OR $4 IS NULL)";
 
 async fn queue_plain(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction,
     broadcast_id: i64,
     audience: &Audience,
     range: &std::ops::Range<i64>,
 ) -> StoreResult<i64> {
-    let inserted = sqlx::query(&format!(
+    let inserted = sql::query(&format!(
         "INSERT INTO deliveries (broadcast_id, subscriber_id, priority, status, due_at)
-         SELECT ?5, s.id, ?6, 'pending', ?7 FROM subscribers s WHERE {CONCERNED} AND {PLAIN}"
+         SELECT $5, s.id, $6, 'pending', $7 FROM subscribers s WHERE {CONCERNED} AND {PLAIN}"
     ))
     .bind(audience.article_id)
     .bind(range.start)
@@ -92,9 +91,9 @@ async fn queue_plain(
     .bind(broadcast_id)
     .bind(audience.priority)
     .bind(now_ms())
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
-    Ok(inserted.rows_affected() as i64)
+    Ok(inserted as i64)
 }
 
 /// What routing one subscriber's copy needs to know of them.
@@ -112,22 +111,28 @@ enum Destination {
 }
 
 async fn route_the_rest(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction,
     broadcast_id: i64,
     audience: &Audience,
     range: &std::ops::Range<i64>,
     defaults: &ReaderDefaults,
 ) -> StoreResult<i64> {
-    let subscribers: Vec<Chooser> = sqlx::query_as(&format!(
+    // SQLite is told to read the partial index, which its planner may pass over; PostgreSQL has
+    // no such hint and chooses by its statistics.
+    let hint = match tx.dialect() {
+        Dialect::Sqlite => "INDEXED BY subscribers_choosing",
+        Dialect::Postgres => "",
+    };
+    let subscribers: Vec<Chooser> = sql::query_as(&format!(
         "SELECT s.id, s.delivery_mode, s.quiet_hours, s.timezone, s.breaking_instant
-         FROM subscribers s INDEXED BY subscribers_choosing
+         FROM subscribers s {hint}
              WHERE {CHOOSING} AND {CONCERNED} AND NOT ({PLAIN})"
     ))
     .bind(audience.article_id)
     .bind(range.start)
     .bind(range.end)
     .bind(&audience.match_text)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await?;
     if subscribers.is_empty() {
         return Ok(0);
@@ -153,15 +158,15 @@ async fn route_the_rest(
 
 /// The keyword filters of the subscribers in `range` that have any.
 async fn keyword_filters_in(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction,
     range: &std::ops::Range<i64>,
 ) -> StoreResult<HashMap<i64, KeywordFilter>> {
-    let rows: Vec<(i64, KeywordKind, String)> = sqlx::query_as(
-        "SELECT subscriber_id, kind, keyword FROM keyword_filters WHERE subscriber_id >= ?1 AND subscriber_id < ?2",
+    let rows: Vec<(i64, KeywordKind, String)> = sql::query_as(
+        "SELECT subscriber_id, kind, keyword FROM keyword_filters WHERE subscriber_id >= $1 AND subscriber_id < $2",
     )
     .bind(range.start)
     .bind(range.end)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await?;
     let mut by_subscriber: HashMap<i64, Vec<(KeywordKind, String)>> = HashMap::new();
     for (subscriber_id, kind, keyword) in rows {
@@ -171,7 +176,7 @@ async fn keyword_filters_in(
 }
 
 async fn write_destinations(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction,
     broadcast_id: i64,
     priority: Priority,
     destinations: &[Destination],
@@ -187,18 +192,21 @@ async fn write_destinations(
             })
             .collect();
         if !outbox.is_empty() {
-            let mut insert = sqlx::QueryBuilder::new(
-                "INSERT INTO deliveries (broadcast_id, subscriber_id, priority, status, due_at, silent) ",
+            let statement = format!(
+                "INSERT INTO deliveries (broadcast_id, subscriber_id, priority, status, due_at, silent) VALUES {}",
+                sql::values(6, outbox.len())
             );
-            insert.push_values(&outbox, |mut row, (subscriber_id, silent)| {
-                row.push_bind(broadcast_id)
-                    .push_bind(subscriber_id)
-                    .push_bind(priority)
-                    .push_bind("pending")
-                    .push_bind(now)
-                    .push_bind(silent);
-            });
-            insert.build().execute(&mut **tx).await?;
+            let mut insert = sql::query(&statement);
+            for (subscriber_id, silent) in outbox {
+                insert = insert
+                    .bind(broadcast_id)
+                    .bind(subscriber_id)
+                    .bind(priority)
+                    .bind(DeliveryStatus::Pending)
+                    .bind(now)
+                    .bind(silent);
+            }
+            insert.execute(&mut *tx).await?;
         }
         let held: Vec<i64> = chunk
             .iter()
@@ -208,20 +216,24 @@ async fn write_destinations(
             })
             .collect();
         if !held.is_empty() {
-            let mut insert =
-                sqlx::QueryBuilder::new("INSERT INTO held_stories (subscriber_id, broadcast_id, held_at) ");
-            insert.push_values(&held, |mut row, subscriber_id| {
-                row.push_bind(subscriber_id).push_bind(broadcast_id).push_bind(now);
-            });
-            insert.build().execute(&mut **tx).await?;
-            sqlx::query(
-                "UPDATE subscribers SET held_since = COALESCE(held_since, ?2)
-                 WHERE id IN (SELECT value FROM json_each(?1))",
-            )
-            .bind(serde_json::to_string(&held).unwrap_or_default())
-            .bind(now)
-            .execute(&mut **tx)
-            .await?;
+            let statement = format!(
+                "INSERT INTO held_stories (subscriber_id, broadcast_id, held_at) VALUES {}",
+                sql::values(3, held.len())
+            );
+            let mut insert = sql::query(&statement);
+            for subscriber_id in &held {
+                insert = insert.bind(*subscriber_id).bind(broadcast_id).bind(now);
+            }
+            insert.execute(&mut *tx).await?;
+            let holding = format!(
+                "UPDATE subscribers SET held_since = COALESCE(held_since, $2) WHERE id IN ({})",
+                tx.dialect().json_integers("$1")
+            );
+            sql::query(&holding)
+                .bind(serde_json::to_string(&held).unwrap_or_default())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
         }
     }
     Ok(())

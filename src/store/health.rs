@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Store, StoreResult};
+use super::{Store, StoreResult, sql, sql::Dialect};
 use crate::domain::now_ms;
 
 /// Why a database file is refused before it is opened.
@@ -127,11 +127,11 @@ impl Store {
 
     async fn write_probe_row(&self) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO health_probe (id, written_at) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET written_at = ?1",
+        sql::query(
+            "INSERT INTO health_probe (id, written_at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET written_at = $1",
         )
         .bind(now_ms())
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
         tx.commit().await
     }
@@ -145,32 +145,41 @@ impl Store {
         Some(stats.f_bavail.saturating_mul(stats.f_frsize))
     }
 
-    /// A cheap look at the database's integrity: the schema and the first page of every table
+    /// A cheap look at the database's integrity: the schema and the first row of every table
     /// can be read. Fast whatever the size; [`Store::full_check`] reads everything.
     pub async fn cheap_check(&self) -> StoreResult<()> {
-        let tables: Vec<String> =
-            sqlx::query_scalar("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-                .fetch_all(&self.pool)
-                .await?;
+        let tables = match self.pool.dialect() {
+            Dialect::Sqlite => "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            Dialect::Postgres => "SELECT tablename::TEXT FROM pg_tables WHERE schemaname = current_schema()",
+        };
+        let tables: Vec<String> = sql::query_scalar(tables).fetch_all(&self.pool).await?;
         for table in tables {
-            sqlx::query(&format!("SELECT * FROM \"{}\" LIMIT 1", table.replace('"', "\"\"")))
-                .fetch_optional(&self.pool)
+            sql::query(&format!("SELECT * FROM \"{}\" LIMIT 1", table.replace('"', "\"\"")))
+                .execute(&self.pool)
                 .await?;
         }
         Ok(())
     }
 
     /// SQLite's `quick_check` of every page: None when the database is sound, else its first
-    /// finding. Seconds on a large database; run it in the background.
+    /// finding. Seconds on a large database; run it in the background. PostgreSQL checks its own
+    /// pages as it reads them, so there it finds nothing more than the cheap check.
     pub async fn full_check(&self) -> StoreResult<Option<String>> {
-        let findings: Vec<String> = sqlx::query_scalar("PRAGMA quick_check(1)").fetch_all(&self.pool).await?;
+        if self.pool.dialect() == Dialect::Postgres {
+            return Ok(None);
+        }
+        let findings: Vec<String> = sql::query_scalar("PRAGMA quick_check(1)").fetch_all(&self.pool).await?;
         Ok(findings.into_iter().find(|finding| finding != "ok"))
     }
 
-    /// Writes a consistent copy of the whole database to `file`, while kabar runs. The file
-    /// must not exist yet.
+    /// Writes a consistent copy of the whole SQLite database to `file`, while kabar runs. The
+    /// file must not exist yet. A PostgreSQL server is backed up with its own tools.
     pub async fn backup_to(&self, file: &Path) -> StoreResult<()> {
-        sqlx::query("VACUUM INTO ?1").bind(file.to_string_lossy().into_owned()).execute(&self.pool).await.map(|_| ())
+        if self.pool.dialect() == Dialect::Postgres {
+            let advice = "kabar backs up SQLite files; back a PostgreSQL database up with pg_dump";
+            return Err(sqlx::Error::Configuration(advice.into()));
+        }
+        sql::query("VACUUM INTO $1").bind(file.to_string_lossy().into_owned()).execute(&self.pool).await.map(|_| ())
     }
 }
 
@@ -211,11 +220,11 @@ mod tests {
     #[tokio::test]
     async fn writes_fail_while_the_database_is_full_and_succeed_again_once_there_is_room() {
         let (store, dir) = crate::store::test_store().await;
-        sqlx::query("CREATE TABLE ballast (data BLOB)").execute(store.pool()).await.unwrap();
-        let pages: i64 = sqlx::query_scalar("PRAGMA page_count").fetch_one(store.pool()).await.unwrap();
+        sql::query("CREATE TABLE ballast (data BLOB)").execute(store.pool()).await.unwrap();
+        let pages: i64 = sql::query_scalar("PRAGMA page_count").fetch_one(store.pool()).await.unwrap();
         let url = format!("sqlite://{}", dir.path().join("test.db").display());
-        let capped = super::super::connect_options(&url).unwrap().pragma("max_page_count", (pages + 40).to_string());
-        let full = Store::open(capped, 2).await.unwrap();
+        let capped = super::super::sqlite_options(&url).unwrap().pragma("max_page_count", (pages + 40).to_string());
+        let full = Store::open_sqlite(capped, 2).await.unwrap();
 
         let mut refused = None;
         for _ in 0..100 {
@@ -230,7 +239,7 @@ mod tests {
             assert!(write_ballast(&full, 64 * 1024).await.is_err(), "still full");
         }
 
-        sqlx::query("DELETE FROM ballast").execute(full.pool()).await.unwrap();
+        sql::query("DELETE FROM ballast").execute(full.pool()).await.unwrap();
         for _ in 0..5 {
             write_ballast(&full, 1024).await.expect("every connection writes again once there is room");
             full.probe_writes().await.unwrap();
@@ -239,7 +248,7 @@ mod tests {
 
     async fn write_ballast(store: &Store, bytes: i64) -> StoreResult<()> {
         let mut tx = store.begin_write().await?;
-        sqlx::query("INSERT INTO ballast (data) VALUES (zeroblob(?1))").bind(bytes).execute(&mut *tx).await?;
+        sql::query("INSERT INTO ballast (data) VALUES (zeroblob($1))").bind(bytes).execute(&mut tx).await?;
         tx.commit().await
     }
 

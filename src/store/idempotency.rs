@@ -1,9 +1,11 @@
 //! The `idempotency_keys` table: first answers to POSTs made with an `Idempotency-Key`, so a
 //! retried request is answered again rather than carried out again.
 
-use sqlx::{Sqlite, Transaction};
-
-use super::{Store, StoreResult, broadcasts::create_broadcast_in};
+use super::{
+    Store, StoreResult,
+    broadcasts::create_broadcast_in,
+    sql::{self, Transaction},
+};
 use crate::domain::{IdempotencyKey, NewBroadcast, Remembered, now_ms};
 
 /// A key is remembered this long; a client retrying later is making a new request.
@@ -12,8 +14,7 @@ const KEPT_FOR_MS: i64 = 24 * 3_600_000;
 impl Store {
     /// What `key` was answered before, if anything.
     pub async fn remembered(&self, key: &IdempotencyKey) -> StoreResult<Remembered> {
-        let mut connection = self.pool.acquire().await?;
-        remembered(&mut connection, key).await
+        remembered(&self.pool, key).await
     }
 
     /// Keeps the answer given to a request made with `key`.
@@ -46,14 +47,14 @@ impl Store {
     }
 }
 
-async fn remembered(connection: &mut sqlx::SqliteConnection, key: &IdempotencyKey) -> StoreResult<Remembered> {
-    let row: Option<(String, i64, String)> = sqlx::query_as(
-        "SELECT request_hash, status, body FROM idempotency_keys WHERE route = ?1 AND key = ?2 AND created_at > ?3",
+async fn remembered<'t>(on: impl Into<sql::Target<'t>>, key: &IdempotencyKey) -> StoreResult<Remembered> {
+    let row: Option<(String, i64, String)> = sql::query_as(
+        "SELECT request_hash, status, body FROM idempotency_keys WHERE route = $1 AND key = $2 AND created_at > $3",
     )
     .bind(key.route)
     .bind(&key.key)
     .bind(now_ms() - KEPT_FOR_MS)
-    .fetch_optional(connection)
+    .fetch_optional(on)
     .await?;
     Ok(match row {
         None => Remembered::New,
@@ -62,15 +63,14 @@ async fn remembered(connection: &mut sqlx::SqliteConnection, key: &IdempotencyKe
     })
 }
 
-async fn remember(tx: &mut Transaction<'_, Sqlite>, key: &IdempotencyKey, status: u16, body: &str) -> StoreResult<()> {
+async fn remember(tx: &mut Transaction, key: &IdempotencyKey, status: u16, body: &str) -> StoreResult<()> {
     let now = now_ms();
-    sqlx::query("DELETE FROM idempotency_keys WHERE created_at <= ?1")
-        .bind(now - KEPT_FOR_MS)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query(
-        "INSERT OR REPLACE INTO idempotency_keys (route, key, request_hash, status, body, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    sql::query("DELETE FROM idempotency_keys WHERE created_at <= $1").bind(now - KEPT_FOR_MS).execute(&mut *tx).await?;
+    sql::query(
+        "INSERT INTO idempotency_keys (route, key, request_hash, status, body, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (route, key) DO UPDATE SET request_hash = excluded.request_hash, status = excluded.status,
+             body = excluded.body, created_at = excluded.created_at",
     )
     .bind(key.route)
     .bind(&key.key)
@@ -78,7 +78,7 @@ async fn remember(tx: &mut Transaction<'_, Sqlite>, key: &IdempotencyKey, status
     .bind(i64::from(status))
     .bind(body)
     .bind(now)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await
     .map(|_| ())
 }

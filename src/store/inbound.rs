@@ -1,6 +1,6 @@
 //! The `inbound_updates` table: updates received, polled or by webhook, waiting to be handled.
 
-use super::{Store, StoreResult};
+use super::{Store, StoreResult, sql};
 use crate::domain::now_ms;
 
 impl Store {
@@ -9,19 +9,21 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let received_at = now_ms();
         for (update_id, body) in updates {
-            sqlx::query("INSERT OR IGNORE INTO inbound_updates (update_id, body, received_at) VALUES (?1, ?2, ?3)")
-                .bind(update_id)
-                .bind(body)
-                .bind(received_at)
-                .execute(&mut *tx)
-                .await?;
+            sql::query(
+                "INSERT INTO inbound_updates (update_id, body, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(update_id)
+            .bind(body)
+            .bind(received_at)
+            .execute(&mut tx)
+            .await?;
         }
         tx.commit().await
     }
 
     /// The oldest updates waiting, in Telegram's order, at most `limit`.
     pub async fn waiting_updates(&self, limit: i64) -> StoreResult<Vec<(i64, String)>> {
-        sqlx::query_as("SELECT update_id, body FROM inbound_updates ORDER BY update_id LIMIT ?1")
+        sql::query_as("SELECT update_id, body FROM inbound_updates ORDER BY update_id LIMIT $1")
             .bind(limit)
             .fetch_all(&self.pool)
             .await
@@ -29,7 +31,7 @@ impl Store {
 
     /// Forgets an update once it is handled.
     pub async fn forget_update(&self, update_id: i64) -> StoreResult<()> {
-        sqlx::query("DELETE FROM inbound_updates WHERE update_id = ?1")
+        sql::query("DELETE FROM inbound_updates WHERE update_id = $1")
             .bind(update_id)
             .execute(&self.pool)
             .await

@@ -1,7 +1,7 @@
 //! The `leader_lease` table: which instance does the work that must happen once, and in which
 //! term (epoch).
 
-use super::{Store, StoreResult};
+use super::{Store, StoreResult, sql};
 
 impl Store {
     /// Takes or renews the lease for `holder` until `now + ttl_ms`, unless another holder's lease
@@ -9,14 +9,14 @@ impl Store {
     /// time, a new one whenever the lease changes hands or lapsed in between. None while
     /// another instance holds it.
     pub async fn hold_lease(&self, holder: &str, now: i64, ttl_ms: i64) -> StoreResult<Option<i64>> {
-        sqlx::query_scalar(
-            "INSERT INTO leader_lease (id, holder, epoch, expires_at) VALUES (1, ?1, 1, ?2 + ?3)
+        sql::query_scalar(
+            "INSERT INTO leader_lease (id, holder, epoch, expires_at) VALUES (1, $1, 1, $2 + $3)
              ON CONFLICT (id) DO UPDATE SET
-                 epoch = CASE WHEN leader_lease.holder = excluded.holder AND leader_lease.expires_at > ?2
+                 epoch = CASE WHEN leader_lease.holder = excluded.holder AND leader_lease.expires_at > $2
                               THEN leader_lease.epoch ELSE leader_lease.epoch + 1 END,
                  holder = excluded.holder,
                  expires_at = excluded.expires_at
-             WHERE leader_lease.holder = excluded.holder OR leader_lease.expires_at <= ?2
+             WHERE leader_lease.holder = excluded.holder OR leader_lease.expires_at <= $2
              RETURNING epoch",
         )
         .bind(holder)
@@ -28,15 +28,12 @@ impl Store {
 
     /// Who holds the lease, or last held it.
     pub async fn lease_holder(&self) -> StoreResult<Option<String>> {
-        sqlx::query_scalar("SELECT holder FROM leader_lease WHERE id = 1").fetch_optional(&self.pool).await
+        sql::query_scalar("SELECT holder FROM leader_lease WHERE id = 1").fetch_optional(&self.pool).await
     }
 
     /// Ends `holder`'s lease at once, so that a standby need not wait for it to expire.
     pub async fn give_up_lease(&self, holder: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE leader_lease SET expires_at = 0 WHERE holder = ?1")
-            .bind(holder)
-            .execute(&self.pool)
-            .await?;
+        sql::query("UPDATE leader_lease SET expires_at = 0 WHERE holder = $1").bind(holder).execute(&self.pool).await?;
         Ok(())
     }
 }

@@ -1,5 +1,6 @@
-//! SQLite through sqlx: the pool, the embedded migrations, and one file per table group. Nothing
-//! above the store writes SQL; it speaks the domain's types.
+//! SQLite or PostgreSQL through sqlx: the pool, the embedded migrations of each backend, and one
+//! file per table group, whose SQL is written once for both (see [`sql`]). Nothing above the
+//! store writes SQL; it speaks the domain's types.
 //!
 //! Every arrow of the flow that crosses a crash goes through here, so each operation that must
 //! be all-or-nothing (recording an article and fanning it out, say) is one transaction.
@@ -18,6 +19,7 @@ mod inbound;
 mod lease;
 mod outcomes;
 mod sources;
+pub mod sql;
 mod stats;
 mod subscribers;
 mod websub;
@@ -25,9 +27,11 @@ mod websub;
 use std::{str::FromStr, sync::Arc, time::Duration};
 
 use sqlx::{
-    SqlitePool,
+    postgres::{PgConnectOptions, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
+
+use self::sql::{Pool, Transaction};
 
 use crate::domain::Language;
 
@@ -42,7 +46,7 @@ pub type StoreResult<T> = Result<T, sqlx::Error>;
 /// The database handle: cheap to clone, shared by every part of the application.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: Pool,
     defaults: Arc<ReaderDefaults>,
     /// Broadcasts' messages by platform and language, as claims need them: read once, not once
     /// per claim.
@@ -80,14 +84,28 @@ impl ReaderDefaults {
 }
 
 impl Store {
-    /// Opens (creating when missing) the database at `url`, in WAL mode.
+    /// Opens the database at `url`: a PostgreSQL server for a `postgres://` URL, else a SQLite
+    /// file (created when missing, in WAL mode).
     pub async fn connect(url: &str) -> StoreResult<Store> {
+        if is_postgres(url) {
+            return Store::open_postgres(url).await;
+        }
         // An in-memory database exists once per connection, so it must have exactly one.
         let max_connections = if url.contains(":memory:") { 1 } else { 8 };
-        Store::open(connect_options(url)?, max_connections).await
+        Store::open_sqlite(sqlite_options(url)?, max_connections).await
     }
 
-    async fn open(options: SqliteConnectOptions, max_connections: u32) -> StoreResult<Store> {
+    async fn open_postgres(url: &str) -> StoreResult<Store> {
+        let options = PgConnectOptions::from_str(url)?.application_name("kabar");
+        let pool = PgPoolOptions::new()
+            .max_connections(POSTGRES_CONNECTIONS)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        Ok(Store { pool: Pool::Postgres(pool), defaults: Default::default(), messages: Default::default(), file: None })
+    }
+
+    async fn open_sqlite(options: SqliteConnectOptions, max_connections: u32) -> StoreResult<Store> {
         let file = (!options.get_filename().as_os_str().is_empty() && !options.get_filename().ends_with(":memory:"))
             .then(|| Arc::from(options.get_filename()));
         // An in-memory database lives as long as its one connection; a file's connections are
@@ -101,7 +119,7 @@ impl Store {
             .after_release(|connection, _| Box::pin(still_usable(connection)))
             .connect_with(options)
             .await?;
-        Ok(Store { pool, defaults: Default::default(), messages: Default::default(), file })
+        Ok(Store { pool: Pool::Sqlite(pool), defaults: Default::default(), messages: Default::default(), file })
     }
 
     /// The same database, with the operator's defaults for readers.
@@ -113,14 +131,19 @@ impl Store {
         &self.defaults
     }
 
-    /// Applies the migrations embedded from `migrations/sqlite/`.
+    /// Applies the migrations embedded from `migrations/sqlite/` or `migrations/postgres/`.
     ///
-    /// They run with foreign keys off, as SQLite prescribes for rebuilding a table (dropping the
+    /// On PostgreSQL, sqlx holds an advisory lock while they run, so instances starting together
+    /// migrate once. On SQLite they run with foreign keys off, as SQLite prescribes for rebuilding a table (dropping the
     /// old one must not cascade to the rows that refer to it), on one connection that is closed
     /// afterwards rather than returned to the pool if anything fails; every foreign key is then
     /// checked, so a migration cannot leave the database inconsistent unnoticed.
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
-        let mut connection = self.pool.acquire().await?;
+        let pool = match &self.pool {
+            Pool::Sqlite(pool) => pool,
+            Pool::Postgres(pool) => return POSTGRES_MIGRATIONS.run(pool).await,
+        };
+        let mut connection = pool.acquire().await?;
         let migrated = migrate_without_foreign_keys(&mut connection).await;
         if migrated.is_err() {
             drop(connection.detach());
@@ -128,17 +151,26 @@ impl Store {
         migrated
     }
 
-    /// A transaction that holds the write lock from its first statement. SQLite cannot upgrade a
-    /// reading transaction once another connection has written (SQLITE_BUSY_SNAPSHOT), so every
-    /// transaction that writes starts as a writer and waits its turn instead.
-    async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await
+    /// A transaction that writes. On SQLite it holds the write lock from its first statement:
+    /// SQLite cannot upgrade a reading transaction once another connection has written
+    /// (SQLITE_BUSY_SNAPSHOT), so every transaction that writes starts as a writer and waits its
+    /// turn instead. PostgreSQL locks the rows each statement writes.
+    async fn begin_write(&self) -> StoreResult<Transaction> {
+        Ok(match &self.pool {
+            Pool::Sqlite(pool) => Transaction::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(pool) => Transaction::Postgres(pool.begin().await?),
+        })
     }
 
     /// The pool itself, for tests and benchmarks that set up states no public operation makes
     /// (stories held for hours, a million readers' choices). Nothing in kabar itself uses it.
-    pub fn pool(&self) -> &SqlitePool {
+    pub fn pool(&self) -> &Pool {
         &self.pool
+    }
+
+    /// Whether the database is a PostgreSQL server.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.pool, Pool::Postgres(_))
     }
 
     /// The database's file; None in memory.
@@ -148,7 +180,7 @@ impl Store {
 
     /// A cheap round trip, for health checks.
     pub async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+        sql::query("SELECT 1").execute(&self.pool).await.map(|_| ())
     }
 
     /// Closes every connection; later calls fail.
@@ -157,7 +189,17 @@ impl Store {
     }
 }
 
-fn connect_options(url: &str) -> StoreResult<SqliteConnectOptions> {
+/// Whether `url` names a PostgreSQL server rather than a SQLite file.
+pub fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// Connections to a PostgreSQL server per instance: the sender's claims and outcomes, the
+/// watcher, the bot and the API each hold one now and then; several instances share the server's
+/// `max_connections` (100 by default).
+const POSTGRES_CONNECTIONS: u32 = 10;
+
+fn sqlite_options(url: &str) -> StoreResult<SqliteConnectOptions> {
     Ok(SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
@@ -197,8 +239,9 @@ async fn migrate_without_foreign_keys(
     Ok(())
 }
 
-/// The schema, embedded at build time.
+/// The schema of each backend, embedded at build time.
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 #[cfg(test)]
 pub(crate) async fn test_store() -> (Store, tempfile::TempDir) {

@@ -2,9 +2,10 @@
 //! subscribers: a chat that is gone becomes inactive, a chat that moved is followed to its new
 //! address.
 
-use sqlx::{Sqlite, Transaction};
-
-use super::{Store, StoreResult};
+use super::{
+    Store, StoreResult,
+    sql::{self, Transaction},
+};
 use crate::domain::{
     ChatKind, DeliveryOutcome, DeliveryStatus, FailureReason, InactiveReason, OutcomeKind, Recipient, now_ms,
 };
@@ -26,14 +27,14 @@ impl Store {
     /// hold a claim: what a crashed process had in flight is sent again without waiting out its
     /// lease. Returns how many were released.
     pub async fn release_claims(&self) -> StoreResult<u64> {
-        let released = sqlx::query(
-            "UPDATE deliveries SET due_at = ?1, claimed_at = NULL WHERE status = ?2 AND claimed_at IS NOT NULL",
+        let released = sql::query(
+            "UPDATE deliveries SET due_at = $1, claimed_at = NULL WHERE status = $2 AND claimed_at IS NOT NULL",
         )
         .bind(now_ms())
         .bind(DeliveryStatus::Pending)
         .execute(&self.pool)
         .await?;
-        Ok(released.rows_affected())
+        Ok(released)
     }
 
     /// Moves a chat's subscription to its new address on the same platform (see
@@ -45,29 +46,29 @@ impl Store {
     }
 }
 
-async fn record_outcome(tx: &mut Transaction<'_, Sqlite>, outcome: &DeliveryOutcome) -> StoreResult<()> {
+async fn record_outcome(tx: &mut Transaction, outcome: &DeliveryOutcome) -> StoreResult<()> {
     let id = outcome.delivery_id;
     let now = now_ms();
     match &outcome.kind {
         OutcomeKind::Sent { message_id } => {
-            sqlx::query(
-                "UPDATE deliveries SET claimed_at = NULL, status = ?4, attempts = attempts + 1, message_id = ?2,
-                     sent_at = ?3, last_error = NULL
-                 WHERE id = ?1",
+            sql::query(
+                "UPDATE deliveries SET claimed_at = NULL, status = $4, attempts = attempts + 1, message_id = $2,
+                     sent_at = $3, last_error = NULL
+                 WHERE id = $1",
             )
             .bind(id)
             .bind(message_id)
             .bind(now)
             .bind(DeliveryStatus::Sent)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
         }
         OutcomeKind::Deferred { due_at } => {
-            sqlx::query("UPDATE deliveries SET claimed_at = NULL, due_at = ?2 WHERE id = ?1 AND status = ?3")
+            sql::query("UPDATE deliveries SET claimed_at = NULL, due_at = $2 WHERE id = $1 AND status = $3")
                 .bind(id)
                 .bind(due_at)
                 .bind(DeliveryStatus::Pending)
-                .execute(&mut **tx)
+                .execute(&mut *tx)
                 .await?;
         }
         OutcomeKind::Retry { due_at, error } => retry(tx, id, *due_at, error).await?,
@@ -86,93 +87,93 @@ async fn record_outcome(tx: &mut Transaction<'_, Sqlite>, outcome: &DeliveryOutc
     Ok(())
 }
 
-async fn retry(tx: &mut Transaction<'_, Sqlite>, id: i64, due_at: i64, error: &str) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE deliveries SET claimed_at = NULL, attempts = attempts + 1, due_at = ?2, last_error = ?3
-         WHERE id = ?1 AND status = ?4",
+async fn retry(tx: &mut Transaction, id: i64, due_at: i64, error: &str) -> StoreResult<()> {
+    sql::query(
+        "UPDATE deliveries SET claimed_at = NULL, attempts = attempts + 1, due_at = $2, last_error = $3
+         WHERE id = $1 AND status = $4",
     )
     .bind(id)
     .bind(due_at)
     .bind(error)
     .bind(DeliveryStatus::Pending)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await
     .map(|_| ())
 }
 
-async fn fail(tx: &mut Transaction<'_, Sqlite>, id: i64, reason: FailureReason, error: &str) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE deliveries SET claimed_at = NULL, status = ?2, attempts = attempts + 1, failure_reason = ?3,
-             last_error = ?4
-         WHERE id = ?1",
+async fn fail(tx: &mut Transaction, id: i64, reason: FailureReason, error: &str) -> StoreResult<()> {
+    sql::query(
+        "UPDATE deliveries SET claimed_at = NULL, status = $2, attempts = attempts + 1, failure_reason = $3,
+             last_error = $4
+         WHERE id = $1",
     )
     .bind(id)
     .bind(DeliveryStatus::Failed)
     .bind(reason)
     .bind(error)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await
     .map(|_| ())
 }
 
 /// Marks a chat inactive for `reason`, in a transaction the caller commits; true when it was active.
 pub(super) async fn deactivate_in(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction,
     recipient: &Recipient,
     reason: InactiveReason,
 ) -> StoreResult<bool> {
-    let changed = sqlx::query(
-        "UPDATE subscribers SET active = 0, inactive_reason = ?3, updated_at = ?4
-         WHERE platform = ?1 AND address = ?2 AND active = 1",
+    let changed = sql::query(
+        "UPDATE subscribers SET active = FALSE, inactive_reason = $3, updated_at = $4
+         WHERE platform = $1 AND address = $2 AND active = TRUE",
     )
     .bind(recipient.platform)
     .bind(&recipient.address)
     .bind(reason)
     .bind(now_ms())
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
-    Ok(changed.rows_affected() > 0)
+    Ok(changed > 0)
 }
 
 /// Moves a subscriber to the address its chat moved to, settings and all. When the new address
 /// is already subscribed on its own, the old row is retired instead, so the chat is never served
 /// twice; an inactive row there (the bot's "joined" note for the new chat) gives way.
 async fn move_recipient(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction,
     recipient: &Recipient,
     new_address: &str,
     kind: ChatKind,
 ) -> StoreResult<()> {
-    sqlx::query("DELETE FROM subscribers WHERE platform = ?1 AND address = ?2 AND active = 0")
+    sql::query("DELETE FROM subscribers WHERE platform = $1 AND address = $2 AND active = FALSE")
         .bind(recipient.platform)
         .bind(new_address)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
-    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM subscribers WHERE platform = ?1 AND address = ?2")
+    let taken: Option<i64> = sql::query_scalar("SELECT id FROM subscribers WHERE platform = $1 AND address = $2")
         .bind(recipient.platform)
         .bind(new_address)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *tx)
         .await?;
     if taken.is_some() {
-        sqlx::query(
-            "UPDATE subscribers SET active = 0, inactive_reason = ?3, updated_at = ?4 WHERE platform = ?1 AND address = ?2",
+        sql::query(
+            "UPDATE subscribers SET active = FALSE, inactive_reason = $3, updated_at = $4 WHERE platform = $1 AND address = $2",
         )
         .bind(recipient.platform)
         .bind(&recipient.address)
         .bind(InactiveReason::Migrated)
         .bind(now_ms())
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     } else {
-        sqlx::query(
-            "UPDATE subscribers SET address = ?3, kind = ?4, updated_at = ?5 WHERE platform = ?1 AND address = ?2",
+        sql::query(
+            "UPDATE subscribers SET address = $3, kind = $4, updated_at = $5 WHERE platform = $1 AND address = $2",
         )
         .bind(recipient.platform)
         .bind(&recipient.address)
         .bind(new_address)
         .bind(kind)
         .bind(now_ms())
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     }
     Ok(())

@@ -1,6 +1,6 @@
 //! The `sources` table: watched sites, their poll schedule and their health.
 
-use super::{Store, StoreResult};
+use super::{Store, StoreResult, sql};
 use crate::{
     config::SourceSettings,
     domain::{SourceRecord, now_ms},
@@ -15,17 +15,17 @@ impl Store {
     /// changed is primed again, so the new feed's backlog is recorded rather than pushed.
     pub async fn sync_config_sources(&self, sources: &[SourceSettings]) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE sources SET enabled = 0 WHERE origin = 'config'").execute(&mut *tx).await?;
+        sql::query("UPDATE sources SET enabled = FALSE WHERE origin = 'config'").execute(&mut tx).await?;
         for source in sources {
-            sqlx::query(
+            sql::query(
                 "INSERT INTO sources (name, url, kind, origin, poll_interval_secs, enabled, created_at, corrections)
-                 VALUES (?1, ?2, ?3, 'config', ?4, 1, ?5, ?6)
+                 VALUES ($1, $2, $3, 'config', $4, 1, $5, $6)
                  ON CONFLICT (name) DO UPDATE SET
                      primed = CASE WHEN sources.url = excluded.url THEN sources.primed ELSE 0 END,
                      etag = CASE WHEN sources.url = excluded.url THEN sources.etag END,
                      last_modified = CASE WHEN sources.url = excluded.url THEN sources.last_modified END,
                      url = excluded.url, kind = excluded.kind, corrections = excluded.corrections,
-                     poll_interval_secs = excluded.poll_interval_secs, enabled = 1",
+                     poll_interval_secs = excluded.poll_interval_secs, enabled = TRUE",
             )
             .bind(&source.name)
             .bind(source.url.as_str())
@@ -33,7 +33,7 @@ impl Store {
             .bind(source.poll_interval_secs as i64)
             .bind(now_ms())
             .bind(source.corrections)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         }
         tx.commit().await
@@ -43,14 +43,14 @@ impl Store {
     /// earlier under the same name comes back (its history still dedupes). False when an
     /// enabled source already has the name.
     pub async fn add_source(&self, source: &SourceSettings) -> StoreResult<bool> {
-        let added = sqlx::query(
+        let added = sql::query(
             "INSERT INTO sources (name, url, kind, origin, poll_interval_secs, enabled, created_at, corrections)
-             VALUES (?1, ?2, ?3, 'runtime', ?4, 1, ?5, ?6)
+             VALUES ($1, $2, $3, 'runtime', $4, 1, $5, $6)
              ON CONFLICT (name) DO UPDATE SET
                  primed = CASE WHEN sources.url = excluded.url THEN sources.primed ELSE 0 END,
                  url = excluded.url, kind = excluded.kind, origin = 'runtime', corrections = excluded.corrections,
-                 poll_interval_secs = excluded.poll_interval_secs, enabled = 1, next_poll_at = 0
-             WHERE sources.enabled = 0",
+                 poll_interval_secs = excluded.poll_interval_secs, enabled = TRUE, next_poll_at = 0
+             WHERE sources.enabled = FALSE",
         )
         .bind(&source.name)
         .bind(source.url.as_str())
@@ -60,12 +60,12 @@ impl Store {
         .bind(source.corrections)
         .execute(&self.pool)
         .await?;
-        Ok(added.rows_affected() > 0)
+        Ok(added > 0)
     }
 
     /// Points a source at the feed its page linked to; the old validators no longer apply.
     pub async fn set_source_feed_url(&self, source_id: i64, feed_url: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE sources SET url = ?2, etag = NULL, last_modified = NULL WHERE id = ?1")
+        sql::query("UPDATE sources SET url = $2, etag = NULL, last_modified = NULL WHERE id = $1")
             .bind(source_id)
             .bind(feed_url)
             .execute(&self.pool)
@@ -76,17 +76,17 @@ impl Store {
     /// Stops watching a source, keeping its articles so they still dedupe. False when no enabled
     /// source has the name.
     pub async fn remove_source(&self, name: &str) -> StoreResult<bool> {
-        let removed = sqlx::query("UPDATE sources SET enabled = 0 WHERE name = ?1 AND enabled = 1")
+        let removed = sql::query("UPDATE sources SET enabled = FALSE WHERE name = $1 AND enabled = TRUE")
             .bind(name)
             .execute(&self.pool)
             .await?;
-        Ok(removed.rows_affected() > 0)
+        Ok(removed > 0)
     }
 
     /// Enabled sources whose next poll is due at `now`.
     pub async fn due_sources(&self, now: i64) -> StoreResult<Vec<SourceRecord>> {
-        sqlx::query_as(&format!(
-            "SELECT {SOURCE_COLUMNS} FROM sources WHERE enabled = 1 AND next_poll_at <= ?1 ORDER BY next_poll_at"
+        sql::query_as(&format!(
+            "SELECT {SOURCE_COLUMNS} FROM sources WHERE enabled = TRUE AND next_poll_at <= $1 ORDER BY next_poll_at"
         ))
         .bind(now)
         .fetch_all(&self.pool)
@@ -95,7 +95,7 @@ impl Store {
 
     /// Every enabled source, for operators.
     pub async fn enabled_sources(&self) -> StoreResult<Vec<SourceRecord>> {
-        sqlx::query_as(&format!("SELECT {SOURCE_COLUMNS} FROM sources WHERE enabled = 1 ORDER BY name"))
+        sql::query_as(&format!("SELECT {SOURCE_COLUMNS} FROM sources WHERE enabled = TRUE ORDER BY name"))
             .fetch_all(&self.pool)
             .await
     }
@@ -108,10 +108,10 @@ impl Store {
         last_modified: Option<&str>,
         next_poll_at: i64,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE sources SET etag = COALESCE(?2, etag), last_modified = COALESCE(?3, last_modified),
-                 last_polled_at = ?4, next_poll_at = ?5, consecutive_failures = 0, last_error = NULL
-             WHERE id = ?1",
+        sql::query(
+            "UPDATE sources SET etag = COALESCE($2, etag), last_modified = COALESCE($3, last_modified),
+                 last_polled_at = $4, next_poll_at = $5, consecutive_failures = 0, last_error = NULL
+             WHERE id = $1",
         )
         .bind(source_id)
         .bind(etag)
@@ -125,10 +125,10 @@ impl Store {
 
     /// A poll failed: the error stays visible and the next try is pushed back.
     pub async fn record_poll_failure(&self, source_id: i64, error: &str, next_poll_at: i64) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE sources SET last_polled_at = ?2, next_poll_at = ?3,
-                 consecutive_failures = consecutive_failures + 1, last_error = ?4
-             WHERE id = ?1",
+        sql::query(
+            "UPDATE sources SET last_polled_at = $2, next_poll_at = $3,
+                 consecutive_failures = consecutive_failures + 1, last_error = $4
+             WHERE id = $1",
         )
         .bind(source_id)
         .bind(now_ms())
@@ -141,7 +141,7 @@ impl Store {
 
     /// One source by name, enabled or not.
     pub async fn source(&self, name: &str) -> StoreResult<Option<SourceRecord>> {
-        sqlx::query_as(&format!("SELECT {SOURCE_COLUMNS} FROM sources WHERE name = ?1"))
+        sql::query_as(&format!("SELECT {SOURCE_COLUMNS} FROM sources WHERE name = $1"))
             .bind(name)
             .fetch_optional(&self.pool)
             .await
@@ -149,7 +149,7 @@ impl Store {
 
     /// One enabled source by id.
     pub async fn enabled_source(&self, id: i64) -> StoreResult<Option<SourceRecord>> {
-        sqlx::query_as(&format!("SELECT {SOURCE_COLUMNS} FROM sources WHERE id = ?1 AND enabled = 1"))
+        sql::query_as(&format!("SELECT {SOURCE_COLUMNS} FROM sources WHERE id = $1 AND enabled = TRUE"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await
@@ -157,16 +157,16 @@ impl Store {
 
     /// Makes a source due at once; false when there is no such enabled source.
     pub async fn poll_source_now(&self, name: &str) -> StoreResult<bool> {
-        let result = sqlx::query("UPDATE sources SET next_poll_at = 0 WHERE name = ?1 AND enabled = 1")
+        let result = sql::query("UPDATE sources SET next_poll_at = 0 WHERE name = $1 AND enabled = TRUE")
             .bind(name)
             .execute(&self.pool)
             .await?;
-        Ok(result.rows_affected() > 0)
+        Ok(result > 0)
     }
 
     /// How many enabled sources are failing right now, for metrics.
     pub async fn count_failing_sources(&self) -> StoreResult<i64> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM sources WHERE enabled = 1 AND consecutive_failures > 0")
+        sql::query_scalar("SELECT COUNT(*) FROM sources WHERE enabled = TRUE AND consecutive_failures > 0")
             .fetch_one(&self.pool)
             .await
     }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{MIGRATIONS, Store, StoreResult};
+use super::{MIGRATIONS, Store, StoreResult, sql};
 use crate::domain::{
     Priority, QueueDepth, Stats, SubscriberCounts, now_ms,
     stats::{
@@ -30,8 +30,8 @@ impl Store {
 
     /// Active and inactive subscribers.
     pub async fn subscriber_counts(&self) -> StoreResult<SubscriberCounts> {
-        sqlx::query_as(
-            "SELECT COALESCE(SUM(active = 1), 0) AS active, COALESCE(SUM(active = 0), 0) AS inactive FROM subscribers",
+        sql::query_as(
+            "SELECT COALESCE(SUM(active = TRUE), 0) AS active, COALESCE(SUM(active = FALSE), 0) AS inactive FROM subscribers",
         )
         .fetch_one(&self.pool)
         .await
@@ -40,7 +40,7 @@ impl Store {
     /// Pending deliveries by priority.
     pub async fn pending_by_priority(&self) -> StoreResult<QueueDepth> {
         let rows: Vec<(Priority, i64)> =
-            sqlx::query_as("SELECT priority, COUNT(*) FROM deliveries WHERE status = 'pending' GROUP BY priority")
+            sql::query_as("SELECT priority, COUNT(*) FROM deliveries WHERE status = 'pending' GROUP BY priority")
                 .fetch_all(&self.pool)
                 .await?;
         let mut depth = QueueDepth::default();
@@ -53,7 +53,7 @@ impl Store {
     /// Whether the newest migration this binary carries has been applied.
     pub async fn schema_is_current(&self) -> StoreResult<bool> {
         let newest = MIGRATIONS.iter().map(|m| m.version).max().unwrap_or_default();
-        let applied: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1")
+        let applied: Option<i64> = sql::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1")
             .fetch_one(&self.pool)
             .await?;
         Ok(applied.is_some_and(|applied| applied >= newest))
@@ -61,7 +61,7 @@ impl Store {
 
     /// Reads the head of the outbox the way the delivery workers do; an error when it cannot.
     pub async fn outbox_is_readable(&self) -> StoreResult<()> {
-        sqlx::query("SELECT id FROM deliveries WHERE status = 'pending' ORDER BY priority, due_at LIMIT 1")
+        sql::query_scalar::<i64>("SELECT id FROM deliveries WHERE status = 'pending' ORDER BY priority, due_at LIMIT 1")
             .fetch_optional(&self.pool)
             .await
             .map(|_| ())
@@ -70,10 +70,10 @@ impl Store {
     /// Up to `limit` subscribers with a row id above `after_id`, in id order: an export reads the
     /// table batch by batch, so memory stays flat however many there are.
     pub async fn subscribers_after(&self, after_id: i64, limit: i64) -> StoreResult<Vec<ExportedSubscriber>> {
-        sqlx::query_as(
+        sql::query_as(
             "SELECT id, platform, address, kind, username, display_name, language, active, inactive_reason,
                     delivery_mode, quiet_hours, timezone, subscribed_at
-             FROM subscribers WHERE id > ?1 ORDER BY id LIMIT ?2",
+             FROM subscribers WHERE id > $1 ORDER BY id LIMIT $2",
         )
         .bind(after_id)
         .bind(limit)
@@ -84,13 +84,13 @@ impl Store {
     /// Subscribers by state, reason, language, delivery mode and platform.
     pub async fn subscriber_stats(&self) -> StoreResult<SubscriberStats> {
         let counts = self.subscriber_counts().await?;
-        let grouped = |sql: &'static str| async move {
-            sqlx::query_as::<_, (Option<String>, i64)>(sql).fetch_all(&self.pool).await
-        };
-        let reasons = grouped("SELECT inactive_reason, COUNT(*) FROM subscribers WHERE active = 0 GROUP BY 1").await?;
-        let languages = grouped("SELECT language, COUNT(*) FROM subscribers WHERE active = 1 GROUP BY 1").await?;
-        let modes = grouped("SELECT delivery_mode, COUNT(*) FROM subscribers WHERE active = 1 GROUP BY 1").await?;
-        let platforms = grouped("SELECT platform, COUNT(*) FROM subscribers WHERE active = 1 GROUP BY 1").await?;
+        let grouped =
+            |sql: &'static str| async move { sql::query_as::<(Option<String>, i64)>(sql).fetch_all(&self.pool).await };
+        let reasons =
+            grouped("SELECT inactive_reason, COUNT(*) FROM subscribers WHERE active = FALSE GROUP BY 1").await?;
+        let languages = grouped("SELECT language, COUNT(*) FROM subscribers WHERE active = TRUE GROUP BY 1").await?;
+        let modes = grouped("SELECT delivery_mode, COUNT(*) FROM subscribers WHERE active = TRUE GROUP BY 1").await?;
+        let platforms = grouped("SELECT platform, COUNT(*) FROM subscribers WHERE active = TRUE GROUP BY 1").await?;
         Ok(SubscriberStats {
             active: counts.active,
             inactive: counts.inactive,
@@ -103,7 +103,7 @@ impl Store {
     }
 
     async fn count_following_all(&self) -> StoreResult<i64> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM subscribers WHERE active = 1 AND all_channels = 1")
+        sql::query_scalar("SELECT COUNT(*) FROM subscribers WHERE active = TRUE AND all_channels = TRUE")
             .fetch_one(&self.pool)
             .await
     }
@@ -111,11 +111,11 @@ impl Store {
     /// Every channel with its active followers: those who chose it, and those who follow all.
     pub async fn channel_stats(&self) -> StoreResult<Vec<ChannelStats>> {
         let follow_everything = self.count_following_all().await?;
-        let one_by_one: Vec<ChannelStats> = sqlx::query_as(
+        let one_by_one: Vec<ChannelStats> = sql::query_as(
             "SELECT c.slug, c.name, COUNT(s.id) AS followers FROM channels c
              LEFT JOIN follows f ON f.channel_id = c.id
-             LEFT JOIN subscribers s ON s.id = f.subscriber_id AND s.active = 1 AND s.all_channels = 0
-             GROUP BY c.id ORDER BY c.origin = 'category', c.position, c.name COLLATE NOCASE",
+             LEFT JOIN subscribers s ON s.id = f.subscriber_id AND s.active = TRUE AND s.all_channels = FALSE
+             GROUP BY c.id ORDER BY c.origin = 'category', c.position, lower(c.name)",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -126,8 +126,8 @@ impl Store {
     }
 
     async fn source_stats(&self) -> StoreResult<SourceStats> {
-        let (total, failing): (i64, i64) = sqlx::query_as(
-            "SELECT COUNT(*), COALESCE(SUM(consecutive_failures > 0), 0) FROM sources WHERE enabled = 1",
+        let (total, failing): (i64, i64) = sql::query_as(
+            "SELECT COUNT(*), COALESCE(SUM(consecutive_failures > 0), 0) FROM sources WHERE enabled = TRUE",
         )
         .fetch_one(&self.pool)
         .await?;
@@ -136,7 +136,7 @@ impl Store {
 
     async fn article_stats(&self, since: i64) -> StoreResult<ArticleStats> {
         let (total, pushed_last_24h): (i64, i64) =
-            sqlx::query_as("SELECT COUNT(*), COALESCE(SUM(pushed = 1 AND discovered_at >= ?1), 0) FROM articles")
+            sql::query_as("SELECT COUNT(*), COALESCE(SUM(pushed = TRUE AND discovered_at >= $1), 0) FROM articles")
                 .bind(since)
                 .fetch_one(&self.pool)
                 .await?;
@@ -144,9 +144,9 @@ impl Store {
     }
 
     async fn broadcast_stats(&self, since: i64) -> StoreResult<BroadcastStats> {
-        let by_kind: Vec<(Option<String>, i64)> = sqlx::query_as(
+        let by_kind: Vec<(Option<String>, i64)> = sql::query_as(
             "SELECT kind, COUNT(*) FROM broadcasts
-             WHERE created_at >= ?1 AND status NOT IN ('draft', 'discarded') GROUP BY kind",
+             WHERE created_at >= $1 AND status NOT IN ('draft', 'discarded') GROUP BY kind",
         )
         .bind(since)
         .fetch_all(&self.pool)
@@ -156,9 +156,9 @@ impl Store {
     }
 
     async fn delivery_stats(&self, since: i64) -> StoreResult<DeliveryStats> {
-        let (sent_last_24h, failed_last_24h): (i64, i64) = sqlx::query_as(
+        let (sent_last_24h, failed_last_24h): (i64, i64) = sql::query_as(
             "SELECT COALESCE(SUM(d.status = 'sent'), 0), COALESCE(SUM(d.status = 'failed'), 0)
-             FROM broadcasts b JOIN deliveries d ON d.broadcast_id = b.id WHERE b.created_at >= ?1",
+             FROM broadcasts b JOIN deliveries d ON d.broadcast_id = b.id WHERE b.created_at >= $1",
         )
         .bind(since)
         .fetch_one(&self.pool)
@@ -193,7 +193,7 @@ mod tests {
     }
 
     async fn execute(store: &Store, sql: &str) {
-        sqlx::query(sql).execute(store.pool()).await.unwrap();
+        sql::query(sql).execute(store.pool()).await.unwrap();
     }
 
     #[tokio::test]
@@ -227,7 +227,7 @@ mod tests {
             "INSERT INTO channels (id, slug, name, origin, created_at) VALUES (7, 'sport', 'Sport', 'config', 0)",
         )
         .await;
-        execute(&store, "UPDATE subscribers SET all_channels = 0 WHERE address IN ('1', '2')").await;
+        execute(&store, "UPDATE subscribers SET all_channels = FALSE WHERE address IN ('1', '2')").await;
         execute(&store, "INSERT INTO follows SELECT id, 7 FROM subscribers WHERE address = '1'").await;
 
         let channels = store.stats().await.unwrap().channels;
@@ -243,7 +243,7 @@ mod tests {
         store.create_broadcast(&NewBroadcast::plain(BroadcastKind::Breaking, "now", "test")).await.unwrap();
         let (old, _) =
             store.create_broadcast(&NewBroadcast::plain(BroadcastKind::Article, "old", "test")).await.unwrap();
-        sqlx::query("UPDATE broadcasts SET created_at = ?2 WHERE id = ?1")
+        sql::query("UPDATE broadcasts SET created_at = $2 WHERE id = $1")
             .bind(old)
             .bind(now_ms() - DAY_MS - 1000)
             .execute(store.pool())

@@ -1,9 +1,11 @@
 //! The `subscribers` table: every chat that follows kabar, on any platform, with its settings,
 //! and its keyword filters.
 
-use sqlx::{Sqlite, Transaction};
-
-use super::{ReaderDefaults, Store, StoreResult, outcomes::deactivate_in};
+use super::{
+    ReaderDefaults, Store, StoreResult,
+    outcomes::deactivate_in,
+    sql::{self, Transaction},
+};
 use crate::domain::{
     InactiveReason, KeywordAdded, KeywordFilter, KeywordKind, Language, NewSubscriber, Preference, Recipient,
     SubscribeOutcome, Subscriber, keywords::MAX_KEYWORDS, now_ms,
@@ -19,10 +21,10 @@ impl Store {
     pub async fn subscribe(&self, chat: &NewSubscriber) -> StoreResult<SubscribeOutcome> {
         let mut tx = self.begin_write().await?;
         let previous: Option<(bool, Option<InactiveReason>)> =
-            sqlx::query_as("SELECT active, inactive_reason FROM subscribers WHERE platform = ?1 AND address = ?2")
+            sql::query_as("SELECT active, inactive_reason FROM subscribers WHERE platform = $1 AND address = $2")
                 .bind(chat.recipient.platform)
                 .bind(&chat.recipient.address)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
         let id = upsert_chat(&mut tx, chat, &self.defaults, true).await?;
         if previous.is_none() {
@@ -40,10 +42,10 @@ impl Store {
     /// of its admins says so. A chat that is subscribed already stays as it is.
     pub async fn note_chat_joined(&self, chat: &NewSubscriber, added_by: i64) -> StoreResult<Subscriber> {
         let mut tx = self.begin_write().await?;
-        let known: Option<i64> = sqlx::query_scalar("SELECT id FROM subscribers WHERE platform = ?1 AND address = ?2")
+        let known: Option<i64> = sql::query_scalar("SELECT id FROM subscribers WHERE platform = $1 AND address = $2")
             .bind(chat.recipient.platform)
             .bind(&chat.recipient.address)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut tx)
             .await?;
         let id = match known {
             Some(id) => id,
@@ -53,17 +55,17 @@ impl Store {
                 id
             }
         };
-        sqlx::query(
-            "UPDATE subscribers SET added_by = ?2, inactive_reason = CASE WHEN active = 0 THEN ?3 END WHERE id = ?1",
+        sql::query(
+            "UPDATE subscribers SET added_by = $2, inactive_reason = CASE WHEN active = FALSE THEN $3 END WHERE id = $1",
         )
         .bind(id)
         .bind(added_by)
         .bind(InactiveReason::Pending)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
-        let subscriber = sqlx::query_as(&format!("SELECT {SUBSCRIBER_COLUMNS} FROM subscribers s WHERE id = ?1"))
+        let subscriber = sql::query_as(&format!("SELECT {SUBSCRIBER_COLUMNS} FROM subscribers s WHERE id = $1"))
             .bind(id)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut tx)
             .await?;
         tx.commit().await?;
         Ok(subscriber)
@@ -71,7 +73,7 @@ impl Store {
 
     /// A chat's subscriber row with its preferences, active or not.
     pub async fn subscriber(&self, recipient: &Recipient) -> StoreResult<Option<Subscriber>> {
-        sqlx::query_as(&format!("SELECT {SUBSCRIBER_COLUMNS} FROM subscribers s WHERE platform = ?1 AND address = ?2"))
+        sql::query_as(&format!("SELECT {SUBSCRIBER_COLUMNS} FROM subscribers s WHERE platform = $1 AND address = $2"))
             .bind(recipient.platform)
             .bind(&recipient.address)
             .fetch_optional(&self.pool)
@@ -81,13 +83,13 @@ impl Store {
     /// Changes one preference.
     pub async fn set_preference(&self, subscriber_id: i64, preference: &Preference) -> StoreResult<()> {
         let (sql, value): (&str, Option<String>) = match preference {
-            Preference::Language(language) => ("language = ?2, language_chosen = 1", Some(language.as_str().into())),
-            Preference::Mode(mode) => ("delivery_mode = ?2", Some(mode.as_stored())),
-            Preference::QuietHours(quiet) => ("quiet_hours = ?2", quiet.as_ref().map(|quiet| quiet.as_stored())),
-            Preference::Zone(zone) => ("timezone = ?2", Some(zone.name().to_owned())),
-            Preference::BreakingInstant(instant) => ("breaking_instant = ?2", Some(u8::from(*instant).to_string())),
+            Preference::Language(language) => ("language = $2, language_chosen = TRUE", Some(language.as_str().into())),
+            Preference::Mode(mode) => ("delivery_mode = $2", Some(mode.as_stored())),
+            Preference::QuietHours(quiet) => ("quiet_hours = $2", quiet.as_ref().map(|quiet| quiet.as_stored())),
+            Preference::Zone(zone) => ("timezone = $2", Some(zone.name().to_owned())),
+            Preference::BreakingInstant(instant) => ("breaking_instant = $2", Some(u8::from(*instant).to_string())),
         };
-        sqlx::query(&format!("UPDATE subscribers SET {sql}, updated_at = ?3 WHERE id = ?1"))
+        sql::query(&format!("UPDATE subscribers SET {sql}, updated_at = $3 WHERE id = $1"))
             .bind(subscriber_id)
             .bind(value)
             .bind(now_ms())
@@ -99,7 +101,7 @@ impl Store {
     /// A subscriber's include and exclude words, each list in the order added.
     pub async fn keywords(&self, subscriber_id: i64) -> StoreResult<KeywordFilter> {
         let rows: Vec<(KeywordKind, String)> =
-            sqlx::query_as("SELECT kind, keyword FROM keyword_filters WHERE subscriber_id = ?1 ORDER BY kind, keyword")
+            sql::query_as("SELECT kind, keyword FROM keyword_filters WHERE subscriber_id = $1 ORDER BY kind, keyword")
                 .bind(subscriber_id)
                 .fetch_all(&self.pool)
                 .await?;
@@ -109,37 +111,38 @@ impl Store {
     /// Adds a folded keyword, within [`MAX_KEYWORDS`] per subscriber.
     pub async fn add_keyword(&self, subscriber_id: i64, kind: KeywordKind, keyword: &str) -> StoreResult<KeywordAdded> {
         let mut tx = self.begin_write().await?;
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM keyword_filters WHERE subscriber_id = ?1")
+        let count: i64 = sql::query_scalar("SELECT COUNT(*) FROM keyword_filters WHERE subscriber_id = $1")
             .bind(subscriber_id)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut tx)
             .await?;
         if count as usize >= MAX_KEYWORDS {
             return Ok(KeywordAdded::TooMany);
         }
-        let inserted =
-            sqlx::query("INSERT OR IGNORE INTO keyword_filters (subscriber_id, kind, keyword) VALUES (?1, ?2, ?3)")
-                .bind(subscriber_id)
-                .bind(kind)
-                .bind(keyword)
-                .execute(&mut *tx)
-                .await?;
+        let inserted = sql::query(
+            "INSERT INTO keyword_filters (subscriber_id, kind, keyword) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(subscriber_id)
+        .bind(kind)
+        .bind(keyword)
+        .execute(&mut tx)
+        .await?;
         mark_filters(&mut tx, subscriber_id).await?;
         tx.commit().await?;
-        Ok(if inserted.rows_affected() > 0 { KeywordAdded::Added } else { KeywordAdded::AlreadyThere })
+        Ok(if inserted > 0 { KeywordAdded::Added } else { KeywordAdded::AlreadyThere })
     }
 
     /// Removes one keyword (`Some`) or all of them (`None`); returns how many went.
     pub async fn remove_keywords(&self, subscriber_id: i64, keyword: Option<&str>) -> StoreResult<u64> {
         let mut tx = self.begin_write().await?;
         let removed =
-            sqlx::query("DELETE FROM keyword_filters WHERE subscriber_id = ?1 AND (?2 IS NULL OR keyword = ?2)")
+            sql::query("DELETE FROM keyword_filters WHERE subscriber_id = $1 AND ($2 IS NULL OR keyword = $2)")
                 .bind(subscriber_id)
                 .bind(keyword)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
         mark_filters(&mut tx, subscriber_id).await?;
         tx.commit().await?;
-        Ok(removed.rows_affected())
+        Ok(removed)
     }
 
     /// Adds many subscribers at once (an import from another system), skipping chats already
@@ -150,23 +153,26 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let mut added = 0;
         for rows in chats.chunks(ROWS_PER_STATEMENT) {
-            let mut insert = sqlx::QueryBuilder::new(
+            let statement = format!(
                 "INSERT INTO subscribers (platform, address, kind, username, display_name, app_language, active,
-                                          subscribed_at, updated_at) ",
+                                          subscribed_at, updated_at)
+                 VALUES {} ON CONFLICT (platform, address) DO NOTHING",
+                sql::values(9, rows.len())
             );
-            insert.push_values(rows, |mut row, chat| {
-                row.push_bind(chat.recipient.platform)
-                    .push_bind(&chat.recipient.address)
-                    .push_bind(chat.kind)
-                    .push_bind(&chat.username)
-                    .push_bind(&chat.display_name)
-                    .push_bind(&chat.app_language)
-                    .push_bind(true)
-                    .push_bind(now)
-                    .push_bind(now);
-            });
-            insert.push(" ON CONFLICT (platform, address) DO NOTHING");
-            added += insert.build().execute(&mut *tx).await?.rows_affected();
+            let mut insert = sql::query(&statement);
+            for chat in rows {
+                insert = insert
+                    .bind(chat.recipient.platform)
+                    .bind(&chat.recipient.address)
+                    .bind(chat.kind)
+                    .bind(&chat.username)
+                    .bind(&chat.display_name)
+                    .bind(&chat.app_language)
+                    .bind(true)
+                    .bind(now)
+                    .bind(now);
+            }
+            added += insert.execute(&mut tx).await?;
         }
         tx.commit().await?;
         Ok(added)
@@ -183,7 +189,7 @@ impl Store {
     /// Whether a chat is an active subscriber.
     pub async fn is_active_subscriber(&self, recipient: &Recipient) -> StoreResult<bool> {
         let active: Option<bool> =
-            sqlx::query_scalar("SELECT active FROM subscribers WHERE platform = ?1 AND address = ?2")
+            sql::query_scalar("SELECT active FROM subscribers WHERE platform = $1 AND address = $2")
                 .bind(recipient.platform)
                 .bind(&recipient.address)
                 .fetch_optional(&self.pool)
@@ -193,7 +199,7 @@ impl Store {
 
     /// How many chats currently receive pushes.
     pub async fn count_active_subscribers(&self) -> StoreResult<i64> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM subscribers WHERE active = 1").fetch_one(&self.pool).await
+        sql::query_scalar("SELECT COUNT(*) FROM subscribers WHERE active = TRUE").fetch_one(&self.pool).await
     }
 }
 
@@ -201,24 +207,24 @@ impl Store {
 /// new row waits inactive ([`InactiveReason::Pending`]). A language the reader chose is never
 /// overwritten by their app's.
 async fn upsert_chat(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction,
     chat: &NewSubscriber,
     defaults: &ReaderDefaults,
     activate: bool,
 ) -> StoreResult<i64> {
     let language = Language::for_app_language(chat.app_language.as_deref(), defaults.language);
-    sqlx::query_scalar(
+    sql::query_scalar(
         "INSERT INTO subscribers (platform, address, kind, username, display_name, app_language, language, active,
                                   inactive_reason, subscribed_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, CASE WHEN ?8 THEN NULL ELSE ?10 END, ?9, ?9)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $8 THEN NULL ELSE $10 END, $9, $9)
          ON CONFLICT (platform, address) DO UPDATE SET
              kind = excluded.kind, username = COALESCE(excluded.username, subscribers.username),
              display_name = COALESCE(excluded.display_name, subscribers.display_name),
              app_language = COALESCE(excluded.app_language, subscribers.app_language),
-             language = CASE WHEN subscribers.language_chosen = 1 OR excluded.app_language IS NULL
+             language = CASE WHEN subscribers.language_chosen = TRUE OR excluded.app_language IS NULL
                              THEN COALESCE(subscribers.language, excluded.language) ELSE excluded.language END,
-             active = CASE WHEN ?8 THEN 1 ELSE subscribers.active END,
-             inactive_reason = CASE WHEN ?8 THEN NULL ELSE subscribers.inactive_reason END,
+             active = CASE WHEN $8 THEN 1 ELSE subscribers.active END,
+             inactive_reason = CASE WHEN $8 THEN NULL ELSE subscribers.inactive_reason END,
              updated_at = excluded.updated_at
          RETURNING id",
     )
@@ -232,19 +238,19 @@ async fn upsert_chat(
     .bind(activate)
     .bind(now_ms())
     .bind(InactiveReason::Pending)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *tx)
     .await
 }
 
 /// Keeps `has_filters` true exactly when the subscriber has keywords, so that fan-out sends the
 /// many subscribers without any straight to the outbox.
-async fn mark_filters(tx: &mut Transaction<'_, Sqlite>, subscriber_id: i64) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE subscribers SET has_filters = EXISTS (SELECT 1 FROM keyword_filters WHERE subscriber_id = ?1)
-         WHERE id = ?1",
+async fn mark_filters(tx: &mut Transaction, subscriber_id: i64) -> StoreResult<()> {
+    sql::query(
+        "UPDATE subscribers SET has_filters = EXISTS (SELECT 1 FROM keyword_filters WHERE subscriber_id = $1)
+         WHERE id = $1",
     )
     .bind(subscriber_id)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await
     .map(|_| ())
 }

@@ -150,10 +150,12 @@ async fn ready_once_the_database_the_bot_the_schema_and_the_outbox_are() {
 #[tokio::test]
 async fn not_ready_with_a_reason_when_a_migration_is_missing() {
     let app = spawn_app().await;
-    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)")
-        .execute(app.store.pool())
-        .await
-        .unwrap();
+    kabar::store::sql::query(
+        "DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)",
+    )
+    .execute(app.store.pool())
+    .await
+    .unwrap();
     let response = app.http.get(format!("{}/readyz", app.api)).send().await.unwrap();
     assert_eq!(response.status(), 503);
     let body: serde_json::Value = response.json().await.unwrap();

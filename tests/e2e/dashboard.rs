@@ -134,10 +134,12 @@ async fn the_page_counts_subscribers_and_each_channels_followers() {
     let only_politik = app.store.subscriber(&Recipient::telegram(571)).await.unwrap().unwrap().id;
     app.store.follow_all(only_politik, false).await.unwrap();
     app.store.toggle_follow(only_politik, politik.id).await.unwrap();
-    sqlx::query("UPDATE subscribers SET active = 0, inactive_reason = 'blocked' WHERE address = '572'")
-        .execute(app.store.pool())
-        .await
-        .unwrap();
+    kabar::store::sql::query(
+        "UPDATE subscribers SET active = FALSE, inactive_reason = 'blocked' WHERE address = '572'",
+    )
+    .execute(app.store.pool())
+    .await
+    .unwrap();
 
     let page = Operator::sign_in(&app).await.page().await;
     assert!(page.contains("<strong>2</strong> active"), "{page}");
@@ -225,8 +227,10 @@ async fn the_database_keeps_no_usable_session_cookie() {
     let app = spawn_app().await;
     let operator = Operator::sign_in(&app).await;
     let id = operator.cookie.strip_prefix("kabar_session=").unwrap();
-    let stored: Vec<String> =
-        sqlx::query_scalar("SELECT id_digest FROM dashboard_sessions").fetch_all(app.store.pool()).await.unwrap();
+    let stored: Vec<String> = kabar::store::sql::query_scalar("SELECT id_digest FROM dashboard_sessions")
+        .fetch_all(app.store.pool())
+        .await
+        .unwrap();
     assert_eq!(stored.len(), 1);
     assert_ne!(stored[0], id, "only a digest of the id is kept");
     let forged = Operator { cookie: format!("kabar_session={}", stored[0]), ..operator };
@@ -274,7 +278,7 @@ async fn a_push_in_progress_can_be_cancelled_from_the_page() {
 #[tokio::test]
 async fn what_sources_report_is_shown_escaped() {
     let app = spawn_app().await;
-    sqlx::query("UPDATE sources SET last_error = '<script>alert(1)</script>', consecutive_failures = 3")
+    kabar::store::sql::query("UPDATE sources SET last_error = '<script>alert(1)</script>', consecutive_failures = 3")
         .execute(app.store.pool())
         .await
         .unwrap();

@@ -16,7 +16,11 @@ async fn app() -> TestApp {
 /// Makes every held story look `hours` older, so that a digest is due now.
 async fn age_held_stories(app: &TestApp, hours: i64) {
     for table in ["held_stories SET held_at = held_at", "subscribers SET held_since = held_since"] {
-        sqlx::query(&format!("UPDATE {table} - ?1")).bind(hours * 3_600_000).execute(app.store.pool()).await.unwrap();
+        kabar::store::sql::query(&format!("UPDATE {table} - $1"))
+            .bind(hours * 3_600_000)
+            .execute(app.store.pool())
+            .await
+            .unwrap();
     }
 }
 

@@ -253,13 +253,13 @@ async fn damaged_pages_make_a_running_kabar_not_ready_and_a_starting_one_refuse_
 async fn damage_table(store: &Store, file: &Path, table: &str) {
     use std::io::{Seek, SeekFrom};
     // Everything in the main file, so that no newer copy of the page sits in the log.
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(store.pool()).await.unwrap();
-    let root: i64 = sqlx::query_scalar("SELECT rootpage FROM sqlite_schema WHERE name = ?1")
+    kabar::store::sql::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(store.pool()).await.unwrap();
+    let root: i64 = kabar::store::sql::query_scalar("SELECT rootpage FROM sqlite_schema WHERE name = $1")
         .bind(table)
         .fetch_one(store.pool())
         .await
         .unwrap();
-    let page_size: i64 = sqlx::query_scalar("PRAGMA page_size").fetch_one(store.pool()).await.unwrap();
+    let page_size: i64 = kabar::store::sql::query_scalar("PRAGMA page_size").fetch_one(store.pool()).await.unwrap();
     store.close().await;
     let mut database = std::fs::OpenOptions::new().write(true).open(file).unwrap();
     database.seek(SeekFrom::Start(((root - 1) * page_size) as u64)).unwrap();

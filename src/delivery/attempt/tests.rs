@@ -84,7 +84,7 @@ async fn a_temporary_failure_is_retried_later_then_given_up_at_the_bound() {
     let setup = setup(breaking(), vec![failure(), failure()]).await;
     assert_eq!(setup.engine.try_execute_batch().await.unwrap(), 1);
     assert_eq!(setup.engine.try_execute_batch().await.unwrap(), 0, "the retry waits for its backoff");
-    sqlx::query("UPDATE deliveries SET due_at = 0").execute(setup.store.pool()).await.unwrap();
+    crate::store::sql::query("UPDATE deliveries SET due_at = 0").execute(setup.store.pool()).await.unwrap();
     // Let the chat's own interval (1 ms at this limit) pass, or the retry is only deferred.
     tokio::time::sleep(Duration::from_millis(20)).await;
     assert_eq!(setup.engine.try_execute_batch().await.unwrap(), 1);

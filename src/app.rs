@@ -274,9 +274,9 @@ impl Reloader {
 /// The database of `settings`, created or upgraded as needed, with the operator's defaults for
 /// readers.
 pub async fn open_store(settings: &Settings, opening: Opening) -> anyhow::Result<Store> {
-    let url = &settings.database.url;
-    check_database_file(url, opening == Opening::StartAfresh)?;
-    let store = Store::connect(url)
+    check_database_file(&settings.database.url, opening == Opening::StartAfresh)?;
+    let url = &settings.database.shown_url();
+    let store = Store::connect(&settings.database.url)
         .await
         .map_err(|error| storage_error(error, url, "opening"))?
         .with_defaults(ReaderDefaults::from_settings(&settings.readers));

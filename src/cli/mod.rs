@@ -141,7 +141,7 @@ impl MigrateArgs {
         let settings = self.config.load()?;
         let opening = if self.allow_empty { Opening::StartAfresh } else { Opening::Checked };
         open_store(&settings, opening).await?.close().await;
-        println!("database {} is up to date", settings.database.url);
+        println!("database {} is up to date", settings.database.shown_url());
         Ok(())
     }
 }
@@ -167,7 +167,7 @@ impl BackupArgs {
             .back_up(&self.file)
             .await
             .with_context(|| format!("backing up to {}", self.file.display()))?;
-        println!("backed up {} to {}", settings.database.url, self.file.display());
+        println!("backed up {} to {}", settings.database.shown_url(), self.file.display());
         Ok(())
     }
 }

@@ -93,8 +93,23 @@ impl TelegramSettings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseSettings {
-    /// `sqlite://path` (created when missing) or `sqlite::memory:`.
+    /// `sqlite://path` (created when missing), `sqlite::memory:`, or
+    /// `postgres://user:password@host:port/database`.
     pub url: String,
+}
+
+impl DatabaseSettings {
+    /// The URL as it may be shown in logs and messages: a password in it becomes `***`.
+    pub fn shown_url(&self) -> String {
+        match url::Url::parse(&self.url) {
+            Ok(mut parsed) if parsed.password().is_some() => {
+                // Only URLs that cannot hold a password refuse one, and this one holds one.
+                let _ = parsed.set_password(Some("***"));
+                parsed.to_string()
+            }
+            _ => self.url.clone(),
+        }
+    }
 }
 
 impl Default for DatabaseSettings {

@@ -185,8 +185,23 @@ fn pushes_per_poll_are_capped_by_default_and_the_cap_can_be_set() {
 
 #[test]
 fn a_database_url_kabar_cannot_open_is_refused_saying_why() {
-    let postgres = error_of("[database]\nurl = \"postgres://kabar@db:5432/kabar\"\n", &[]);
-    assert!(postgres.contains("database.url") && postgres.contains("not supported by this version"), "{postgres}");
+    let no_server = error_of("[database]\nurl = \"postgres:///kabar\"\n", &[]);
+    assert!(no_server.contains("database.url") && no_server.contains("must name the server"), "{no_server}");
     let mysql = error_of("[database]\nurl = \"mysql://db/kabar\"\n", &[]);
-    assert!(mysql.contains("database.url") && mysql.contains("must start with sqlite:"), "{mysql}");
+    assert!(mysql.contains("database.url") && mysql.contains("must start with sqlite: or postgres://"), "{mysql}");
+}
+
+#[test]
+fn a_postgresql_url_is_taken() {
+    for url in ["postgres://kabar:secret@db:5432/kabar", "postgresql://kabar@127.0.0.1/kabar?sslmode=disable"] {
+        let settings = load(&format!("[database]\nurl = \"{url}\"\n"), &[]).unwrap();
+        assert_eq!(settings.database.url, url);
+    }
+}
+
+#[test]
+fn a_database_password_is_never_shown() {
+    let settings = load("[database]\nurl = \"postgres://kabar:s3cret@db:5432/kabar\"\n", &[]).unwrap();
+    assert_eq!(settings.database.shown_url(), "postgres://kabar:***@db:5432/kabar");
+    assert_eq!(load("", &[]).unwrap().database.shown_url(), "sqlite://kabar.db");
 }

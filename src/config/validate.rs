@@ -59,13 +59,16 @@ impl Settings {
     fn validate_database(&self) -> Result<(), ConfigError> {
         let url = &self.database.url;
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Err(ConfigError::key(
-                "database.url",
-                "PostgreSQL is not supported by this version of kabar yet; use a sqlite:// URL",
-            ));
+            return match url::Url::parse(url) {
+                Ok(parsed) if parsed.host_str().is_some_and(|host| !host.is_empty()) => Ok(()),
+                _ => Err(ConfigError::key(
+                    "database.url",
+                    "must name the server, as in postgres://user:password@host:5432/kabar",
+                )),
+            };
         }
         if !url.starts_with("sqlite:") {
-            return Err(ConfigError::key("database.url", "must start with sqlite:"));
+            return Err(ConfigError::key("database.url", "must start with sqlite: or postgres://"));
         }
         Ok(())
     }

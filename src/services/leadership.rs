@@ -243,7 +243,7 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use super::*;
-    use crate::store::test_store;
+    use crate::store::{sqlite_test_store, test_store};
 
     const FAST: Timing = Timing {
         lease: Duration::from_millis(1500),
@@ -328,7 +328,7 @@ mod tests {
 
     #[tokio::test]
     async fn beside_a_database_file_the_leader_is_whoever_holds_the_lock_and_its_death_frees_it_at_once() {
-        let (store, _dir) = test_store().await;
+        let (store, _dir) = sqlite_test_store().await;
         let (a, b) = (Leadership::with_timing(FAST), Leadership::with_timing(FAST));
         a.try_to_lead(&store).await;
         b.try_to_lead(&store).await;

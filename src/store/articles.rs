@@ -16,7 +16,7 @@ impl Store {
     pub async fn is_article_known(&self, article: &NewArticle) -> StoreResult<bool> {
         let found: Option<i64> = sql::query_scalar(
             "SELECT id FROM articles
-             WHERE (source_id IS $1 AND item_key = $2) OR ($3 IS NOT NULL AND canonical_url = $3)
+             WHERE (source_id IS NOT DISTINCT FROM $1 AND item_key = $2) OR ($3 IS NOT NULL AND canonical_url = $3)
                 OR ($4 IS NOT NULL AND fingerprint = $4 AND discovered_at > $5)
              LIMIT 1",
         )

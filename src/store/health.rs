@@ -203,8 +203,20 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_sound_database_of_either_backend_passes_both_checks_and_takes_a_probe() {
+        let (store, _dir) = crate::store::test_store().await;
+        store.probe_writes().await.unwrap();
+        store.cheap_check().await.unwrap();
+        assert_eq!(store.full_check().await.unwrap(), None);
+        if store.is_postgres() {
+            let refused = store.backup_to(Path::new("/tmp/never.db")).await.unwrap_err();
+            assert!(refused.to_string().contains("pg_dump"), "{refused}");
+        }
+    }
+
+    #[tokio::test]
     async fn a_sound_database_passes_both_checks_and_takes_a_probe_and_a_backup() {
-        let (store, dir) = crate::store::test_store().await;
+        let (store, dir) = crate::store::sqlite_test_store().await;
         store.probe_writes().await.unwrap();
         store.cheap_check().await.unwrap();
         assert_eq!(store.full_check().await.unwrap(), None);
@@ -219,7 +231,7 @@ mod tests {
     /// A database capped a few pages above its size stands in for a disk that fills up.
     #[tokio::test]
     async fn writes_fail_while_the_database_is_full_and_succeed_again_once_there_is_room() {
-        let (store, dir) = crate::store::test_store().await;
+        let (store, dir) = crate::store::sqlite_test_store().await;
         sql::query("CREATE TABLE ballast (data BLOB)").execute(store.pool()).await.unwrap();
         let pages: i64 = sql::query_scalar("PRAGMA page_count").fetch_one(store.pool()).await.unwrap();
         let url = format!("sqlite://{}", dir.path().join("test.db").display());

@@ -151,6 +151,14 @@ impl Store {
         migrated
     }
 
+    /// The migrations of this database's backend.
+    fn migrator(&self) -> &'static sqlx::migrate::Migrator {
+        match self.pool.dialect() {
+            sql::Dialect::Sqlite => &MIGRATIONS,
+            sql::Dialect::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+
     /// A transaction that writes. On SQLite it holds the write lock from its first statement:
     /// SQLite cannot upgrade a reading transaction once another connection has written
     /// (SQLITE_BUSY_SNAPSHOT), so every transaction that writes starts as a writer and waits its
@@ -243,8 +251,24 @@ async fn migrate_without_foreign_keys(
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// The backend the tests run on: SQLite, unless `KABAR_TEST_BACKEND=postgres` asks for a
+/// database of its own on the test process's PostgreSQL server (which `scripts/test` does for a
+/// second run of the store's tests and the end-to-end groups that must hold on both).
 #[cfg(test)]
 pub(crate) async fn test_store() -> (Store, tempfile::TempDir) {
+    if std::env::var("KABAR_TEST_BACKEND").as_deref() != Ok("postgres") {
+        return sqlite_test_store().await;
+    }
+    let server = pg_harness::TestPostgres::shared().expect("PostgreSQL starts");
+    let url = server.fresh_database("kabar_unit").expect("a database of the test's own");
+    let store = Store::connect(&url).await.expect("the database opens");
+    store.migrate().await.expect("the migrations apply");
+    (store, tempfile::tempdir().expect("a temporary directory"))
+}
+
+/// A SQLite database in a temporary directory, for tests of what only SQLite has (its file).
+#[cfg(test)]
+pub(crate) async fn sqlite_test_store() -> (Store, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
     let store = Store::connect(&url).await.expect("the database opens");

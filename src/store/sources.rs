@@ -19,9 +19,9 @@ impl Store {
         for source in sources {
             sql::query(
                 "INSERT INTO sources (name, url, kind, origin, poll_interval_secs, enabled, created_at, corrections)
-                 VALUES ($1, $2, $3, 'config', $4, 1, $5, $6)
+                 VALUES ($1, $2, $3, 'config', $4, TRUE, $5, $6)
                  ON CONFLICT (name) DO UPDATE SET
-                     primed = CASE WHEN sources.url = excluded.url THEN sources.primed ELSE 0 END,
+                     primed = CASE WHEN sources.url = excluded.url THEN sources.primed ELSE FALSE END,
                      etag = CASE WHEN sources.url = excluded.url THEN sources.etag END,
                      last_modified = CASE WHEN sources.url = excluded.url THEN sources.last_modified END,
                      url = excluded.url, kind = excluded.kind, corrections = excluded.corrections,
@@ -45,9 +45,9 @@ impl Store {
     pub async fn add_source(&self, source: &SourceSettings) -> StoreResult<bool> {
         let added = sql::query(
             "INSERT INTO sources (name, url, kind, origin, poll_interval_secs, enabled, created_at, corrections)
-             VALUES ($1, $2, $3, 'runtime', $4, 1, $5, $6)
+             VALUES ($1, $2, $3, 'runtime', $4, TRUE, $5, $6)
              ON CONFLICT (name) DO UPDATE SET
-                 primed = CASE WHEN sources.url = excluded.url THEN sources.primed ELSE 0 END,
+                 primed = CASE WHEN sources.url = excluded.url THEN sources.primed ELSE FALSE END,
                  url = excluded.url, kind = excluded.kind, origin = 'runtime', corrections = excluded.corrections,
                  poll_interval_secs = excluded.poll_interval_secs, enabled = TRUE, next_poll_at = 0
              WHERE sources.enabled = FALSE",

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{MIGRATIONS, Store, StoreResult, sql};
+use super::{Store, StoreResult, sql};
 use crate::domain::{
     Priority, QueueDepth, Stats, SubscriberCounts, now_ms,
     stats::{
@@ -31,7 +31,7 @@ impl Store {
     /// Active and inactive subscribers.
     pub async fn subscriber_counts(&self) -> StoreResult<SubscriberCounts> {
         sql::query_as(
-            "SELECT COALESCE(SUM(active = TRUE), 0) AS active, COALESCE(SUM(active = FALSE), 0) AS inactive FROM subscribers",
+            "SELECT COUNT(*) FILTER (WHERE active) AS active, COUNT(*) FILTER (WHERE NOT active) AS inactive FROM subscribers",
         )
         .fetch_one(&self.pool)
         .await
@@ -52,8 +52,8 @@ impl Store {
 
     /// Whether the newest migration this binary carries has been applied.
     pub async fn schema_is_current(&self) -> StoreResult<bool> {
-        let newest = MIGRATIONS.iter().map(|m| m.version).max().unwrap_or_default();
-        let applied: Option<i64> = sql::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1")
+        let newest = self.migrator().iter().map(|m| m.version).max().unwrap_or_default();
+        let applied: Option<i64> = sql::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE")
             .fetch_one(&self.pool)
             .await?;
         Ok(applied.is_some_and(|applied| applied >= newest))
@@ -127,7 +127,7 @@ impl Store {
 
     async fn source_stats(&self) -> StoreResult<SourceStats> {
         let (total, failing): (i64, i64) = sql::query_as(
-            "SELECT COUNT(*), COALESCE(SUM(consecutive_failures > 0), 0) FROM sources WHERE enabled = TRUE",
+            "SELECT COUNT(*), COUNT(*) FILTER (WHERE consecutive_failures > 0) FROM sources WHERE enabled = TRUE",
         )
         .fetch_one(&self.pool)
         .await?;
@@ -135,11 +135,12 @@ impl Store {
     }
 
     async fn article_stats(&self, since: i64) -> StoreResult<ArticleStats> {
-        let (total, pushed_last_24h): (i64, i64) =
-            sql::query_as("SELECT COUNT(*), COALESCE(SUM(pushed = TRUE AND discovered_at >= $1), 0) FROM articles")
-                .bind(since)
-                .fetch_one(&self.pool)
-                .await?;
+        let (total, pushed_last_24h): (i64, i64) = sql::query_as(
+            "SELECT COUNT(*), COUNT(*) FILTER (WHERE pushed = TRUE AND discovered_at >= $1) FROM articles",
+        )
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
         Ok(ArticleStats { total, pushed_last_24h })
     }
 
@@ -157,7 +158,7 @@ impl Store {
 
     async fn delivery_stats(&self, since: i64) -> StoreResult<DeliveryStats> {
         let (sent_last_24h, failed_last_24h): (i64, i64) = sql::query_as(
-            "SELECT COALESCE(SUM(d.status = 'sent'), 0), COALESCE(SUM(d.status = 'failed'), 0)
+            "SELECT COUNT(*) FILTER (WHERE d.status = 'sent'), COUNT(*) FILTER (WHERE d.status = 'failed')
              FROM broadcasts b JOIN deliveries d ON d.broadcast_id = b.id WHERE b.created_at >= $1",
         )
         .bind(since)

@@ -82,20 +82,23 @@ impl Store {
 
     /// Changes one preference.
     pub async fn set_preference(&self, subscriber_id: i64, preference: &Preference) -> StoreResult<()> {
-        let (sql, value): (&str, Option<String>) = match preference {
-            Preference::Language(language) => ("language = $2, language_chosen = TRUE", Some(language.as_str().into())),
-            Preference::Mode(mode) => ("delivery_mode = $2", Some(mode.as_stored())),
-            Preference::QuietHours(quiet) => ("quiet_hours = $2", quiet.as_ref().map(|quiet| quiet.as_stored())),
-            Preference::Zone(zone) => ("timezone = $2", Some(zone.name().to_owned())),
-            Preference::BreakingInstant(instant) => ("breaking_instant = $2", Some(u8::from(*instant).to_string())),
+        let set = match preference {
+            Preference::Language(_) => "language = $2, language_chosen = TRUE",
+            Preference::Mode(_) => "delivery_mode = $2",
+            Preference::QuietHours(_) => "quiet_hours = $2",
+            Preference::Zone(_) => "timezone = $2",
+            Preference::BreakingInstant(_) => "breaking_instant = $2",
         };
-        sql::query(&format!("UPDATE subscribers SET {sql}, updated_at = $3 WHERE id = $1"))
-            .bind(subscriber_id)
-            .bind(value)
-            .bind(now_ms())
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
+        let statement = format!("UPDATE subscribers SET {set}, updated_at = $3 WHERE id = $1");
+        let update = sql::query(&statement).bind(subscriber_id);
+        let update = match preference {
+            Preference::Language(language) => update.bind(*language),
+            Preference::Mode(mode) => update.bind(mode.as_stored()),
+            Preference::QuietHours(quiet) => update.bind(quiet.as_ref().map(|quiet| quiet.as_stored())),
+            Preference::Zone(zone) => update.bind(zone.name().to_owned()),
+            Preference::BreakingInstant(instant) => update.bind(*instant),
+        };
+        update.bind(now_ms()).execute(&self.pool).await.map(|_| ())
     }
 
     /// A subscriber's include and exclude words, each list in the order added.
@@ -223,7 +226,7 @@ async fn upsert_chat(
              app_language = COALESCE(excluded.app_language, subscribers.app_language),
              language = CASE WHEN subscribers.language_chosen = TRUE OR excluded.app_language IS NULL
                              THEN COALESCE(subscribers.language, excluded.language) ELSE excluded.language END,
-             active = CASE WHEN $8 THEN 1 ELSE subscribers.active END,
+             active = CASE WHEN $8 THEN TRUE ELSE subscribers.active END,
              inactive_reason = CASE WHEN $8 THEN NULL ELSE subscribers.inactive_reason END,
              updated_at = excluded.updated_at
          RETURNING id",

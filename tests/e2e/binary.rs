@@ -24,14 +24,18 @@ pub struct Setup {
 }
 
 impl Setup {
-    /// The database in the scratch folder.
+    /// The database in the scratch folder, or on PostgreSQL when the tests run there.
     pub fn new() -> Setup {
         let dir = tempfile::tempdir().unwrap();
         let database = dir.path().join("kabar.db");
-        Setup::with_database_at(dir, &database)
+        let mut setup = Setup::with_database_at(dir, &database);
+        if let Some(url) = crate::helpers::postgres_database() {
+            setup.database = url;
+        }
+        setup
     }
 
-    /// The database at `database` (on a disk the test controls, say).
+    /// The SQLite database at `database` (on a disk the test controls, say).
     pub fn with_database_at(dir: tempfile::TempDir, database: &Path) -> Setup {
         let sandbox = Sandbox::start(SandboxConfig::default()).unwrap();
         let database = format!("sqlite://{}", database.display());

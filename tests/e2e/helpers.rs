@@ -39,6 +39,16 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
+/// A fresh database on the test process's PostgreSQL server when `KABAR_TEST_BACKEND=postgres`
+/// (as `scripts/test` sets for the groups that must hold on both backends); None for SQLite.
+pub fn postgres_database() -> Option<String> {
+    if std::env::var("KABAR_TEST_BACKEND").as_deref() != Ok("postgres") {
+        return None;
+    }
+    let server = pg_harness::TestPostgres::shared().expect("PostgreSQL starts");
+    Some(server.fresh_database("kabar_e2e").expect("a database of the test's own"))
+}
+
 /// Like [`spawn_app`], with settings changed by `customize` first.
 pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     spawn_app_after(|_| {}, customize).await
@@ -52,6 +62,9 @@ pub async fn spawn_app_after(prepare: impl FnOnce(&Sandbox), customize: impl FnO
     let site = NewsSite::start().await.expect("the news site starts");
     let database = tempfile::tempdir().expect("a scratch directory");
     let mut settings = sandbox_settings(&sandbox, &database.path().join("kabar.db"));
+    if let Some(url) = postgres_database() {
+        settings.database.url = url;
+    }
     settings.http.admin_token = Some(ADMIN_TOKEN.into());
     settings.editors.user_ids = vec![EDITOR];
     settings.sources = vec![SourceSettings {

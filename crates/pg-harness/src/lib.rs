@@ -19,7 +19,11 @@ use std::{
     net::{Ipv4Addr, TcpListener},
     os::unix::{fs::chown, process::CommandExt},
     path::PathBuf,
-    process::{Command, Output},
+    process::{Command, Output, Stdio},
+    sync::{
+        OnceLock,
+        atomic::{AtomicU32, Ordering},
+    },
 };
 
 /// The user PostgreSQL runs as when the tests run as root.
@@ -75,6 +79,45 @@ impl TestPostgres {
         )?;
         server.start_server()?;
         Ok(server)
+    }
+
+    /// One server for the whole test process, started on first use. A process cannot drop what
+    /// a static holds, so a watchdog of its own (outside the process group, so that an
+    /// interrupted run does not take it down first) stops the server and removes its files once
+    /// the process is gone, however it ends.
+    pub fn shared() -> Result<&'static TestPostgres> {
+        static SHARED: OnceLock<std::result::Result<TestPostgres, String>> = OnceLock::new();
+        let server = SHARED.get_or_init(|| {
+            let server = TestPostgres::start().map_err(|error| error.0)?;
+            server.watch_for_the_end_of(std::process::id()).map_err(|error| error.0)?;
+            Ok(server)
+        });
+        server.as_ref().map_err(|error| HarnessError(error.clone()))
+    }
+
+    /// A new, empty database of its own, named `prefix` and a number; returns its URL.
+    pub fn fresh_database(&self, prefix: &str) -> Result<String> {
+        static NEXT: AtomicU32 = AtomicU32::new(1);
+        let name = format!("{prefix}_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        self.create_database(&name)
+    }
+
+    fn watch_for_the_end_of(&self, pid: u32) -> Result<()> {
+        let dir = self.data.parent().expect("the data directory has a parent");
+        let script = format!(
+            "while [ -d /proc/{pid} ]; do sleep 1; done; {pg_ctl} stop -m immediate -w -D {data} >/dev/null 2>&1; \
+             rm -rf {dir}",
+            pg_ctl = self.programs.join("pg_ctl").display(),
+            data = self.data.display(),
+            dir = dir.display(),
+        );
+        let mut command = Command::new("sh");
+        command.args(["-c", &script]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+        command.process_group(0).current_dir(dir);
+        if let Some((uid, gid)) = self.owner {
+            command.uid(uid).gid(gid);
+        }
+        command.spawn().map(drop).map_err(|e| fail("starting the server's watchdog", e))
     }
 
     /// The port the server listens on, on 127.0.0.1.
@@ -247,5 +290,14 @@ mod tests {
         server.create_database("second").expect("the restarted server answers");
         drop(server);
         assert!(!data.exists(), "the cluster's files are removed");
+    }
+
+    #[test]
+    fn the_shared_server_gives_each_caller_a_database_of_its_own() {
+        let server = TestPostgres::shared().expect("PostgreSQL starts");
+        let first = server.fresh_database("t").expect("createdb");
+        let second = server.fresh_database("t").expect("createdb");
+        assert_ne!(first, second);
+        assert!(std::ptr::eq(server, TestPostgres::shared().unwrap()), "one server per process");
     }
 }

@@ -1,4 +1,4 @@
-# kabar: one binary, a TOML file, SQLite.
+# kabar: one binary, a TOML file, SQLite (or PostgreSQL for several instances: see docker-compose.yml).
 #   docker build -t kabar .
 #   docker run -v $PWD/kabar.toml:/etc/kabar/kabar.toml:ro -v kabar-data:/var/lib/kabar -p 8080:8080 kabar
 # In the mounted kabar.toml set http.listen = "0.0.0.0:8080" and database.url = "sqlite:///var/lib/kabar/kabar.db".

@@ -7,8 +7,12 @@
 //!   digest, quiet hours or keyword filters and are routed one by one;
 //! - the same push sent through teloxide's Throttle adaptor, for comparison.
 //!
+//! Each figure but the last is measured on SQLite and then on PostgreSQL (a server the bench starts
+//! for itself, see pg-harness), and printed side by side.
+//!
 //! `cargo bench --bench delivery`. `KABAR_BENCH_SUBSCRIBERS` (default 10,000) and
-//! `KABAR_BENCH_FANOUT` (default 1,000,000) scale it down for a quick look.
+//! `KABAR_BENCH_FANOUT` (default 1,000,000) scale it down for a quick look; `KABAR_BENCH_BACKENDS`
+//! (default `sqlite,postgres`) picks the databases.
 
 mod support;
 
@@ -40,36 +44,47 @@ async fn main() -> anyhow::Result<()> {
     let fan_out = env_count("KABAR_BENCH_FANOUT", 1_000_000);
     println!("kabar delivery benchmark: {subscribers} subscribers, fan-out of {fan_out}, on {} cores", num_cores());
 
-    let (seconds, peak_mib) = measure_fan_out(fan_out).await?;
-    println!(
-        "fan-out:  {fan_out} deliveries queued in {seconds:.2} s; peak memory {peak_mib:.0} MiB (targets: < 10 s, < 150 MiB)"
-    );
-
-    let routed = measure_routed_fan_out(fan_out).await?;
-    println!(
-        "fan-out:  an article to {fan_out} readers who chose (half one channel, 15% digest/quiet hours/keywords): \
-         {} queued and {} held for digests in {:.2} s; peak memory {:.0} MiB",
-        routed.queued, routed.held, routed.seconds, routed.peak_mib
-    );
-
-    for limit in [30, 1_000] {
-        let push = paced_push(subscribers, limit).await?;
+    let backends = backends();
+    for &backend in &backends {
+        let (seconds, peak_mib) = measure_fan_out(backend, fan_out).await?;
         println!(
-            "paced:    {limit}/s limit, {} sent at {:.1}/s = {:.3} of the limit, {} answers of 429, busiest second {} (targets: >= {}, 0)",
-            push.sent,
-            push.rate,
-            push.rate / f64::from(limit),
-            push.rate_limited,
-            push.busiest_second,
-            if limit == 30 { "0.97" } else { "0.95" }
+            "fan-out  [{backend:?}]: {fan_out} deliveries queued in {seconds:.2} s; peak memory {peak_mib:.0} MiB \
+             (targets: < 10 s on SQLite, < 15 s on PostgreSQL, < 150 MiB)"
         );
     }
 
-    let ceiling = engine_ceiling(subscribers).await?;
-    println!(
-        "ceiling:  limits off, {} deliveries sent and recorded at {ceiling:.0}/s (target: >= 5000/s)",
-        subscribers
-    );
+    for &backend in &backends {
+        let routed = measure_routed_fan_out(backend, fan_out).await?;
+        println!(
+            "fan-out  [{backend:?}]: an article to {fan_out} readers who chose (half one channel, 15% digest/quiet \
+             hours/keywords): {} queued and {} held for digests in {:.2} s; peak memory {:.0} MiB",
+            routed.queued, routed.held, routed.seconds, routed.peak_mib
+        );
+    }
+
+    for limit in [30, 1_000] {
+        for &backend in &backends {
+            let push = paced_push(backend, subscribers, limit).await?;
+            println!(
+                "paced    [{backend:?}]: {limit}/s limit, {} sent at {:.1}/s = {:.3} of the limit, {} answers of 429, \
+                 busiest second {} (targets: >= {}, 0)",
+                push.sent,
+                push.rate,
+                push.rate / f64::from(limit),
+                push.rate_limited,
+                push.busiest_second,
+                if limit == 30 { "0.97" } else { "0.95" }
+            );
+        }
+    }
+
+    for &backend in &backends {
+        let ceiling = engine_ceiling(backend, subscribers).await?;
+        println!(
+            "ceiling  [{backend:?}]: limits off, {subscribers} deliveries sent and recorded at {ceiling:.0}/s \
+             (target: >= 5000/s)"
+        );
+    }
 
     let throttle = throttle_push(subscribers).await?;
     println!(
@@ -91,9 +106,34 @@ fn num_cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// A database with `count` active private-chat subscribers.
-async fn store_with_subscribers(dir: &tempfile::TempDir, count: usize) -> anyhow::Result<Store> {
-    let store = Store::connect(&format!("sqlite://{}", dir.path().join("bench.db").display())).await?;
+/// The database a figure is measured on.
+#[derive(Debug, Clone, Copy)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+fn backends() -> Vec<Backend> {
+    let chosen = std::env::var("KABAR_BENCH_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".into());
+    let mut backends = Vec::new();
+    for name in chosen.split(',').map(str::trim) {
+        match name {
+            "sqlite" => backends.push(Backend::Sqlite),
+            "postgres" => backends.push(Backend::Postgres),
+            other => panic!("KABAR_BENCH_BACKENDS: unknown backend {other:?} (sqlite, postgres)"),
+        }
+    }
+    backends
+}
+
+/// A database with `count` active private-chat subscribers: a SQLite file in `dir`, or a fresh
+/// database on the bench's own PostgreSQL server.
+async fn store_with_subscribers(backend: Backend, dir: &tempfile::TempDir, count: usize) -> anyhow::Result<Store> {
+    let url = match backend {
+        Backend::Sqlite => format!("sqlite://{}", dir.path().join("bench.db").display()),
+        Backend::Postgres => pg_harness::TestPostgres::shared()?.fresh_database("bench")?,
+    };
+    let store = Store::connect(&url).await?;
     store.migrate().await?;
     for start in (0..count).step_by(100_000) {
         let chats: Vec<NewSubscriber> = (start..count.min(start + 100_000))
@@ -108,9 +148,9 @@ fn breaking(text: &str) -> NewBroadcast {
     NewBroadcast::plain(BroadcastKind::Breaking, format!("🔴 <b>BREAKING</b>\n\n{text}"), "bench")
 }
 
-async fn measure_fan_out(count: usize) -> anyhow::Result<(f64, f64)> {
+async fn measure_fan_out(backend: Backend, count: usize) -> anyhow::Result<(f64, f64)> {
     let dir = tempfile::tempdir()?;
-    let store = store_with_subscribers(&dir, count).await?;
+    let store = store_with_subscribers(backend, &dir, count).await?;
     reset_peak_memory();
     let started = Instant::now();
     let (_, recipients) = store.create_broadcast(&breaking("fan-out")).await?;
@@ -127,9 +167,9 @@ struct RoutedFanOut {
 }
 
 /// An article pushed to `count` readers, many of whom have chosen how they get the news.
-async fn measure_routed_fan_out(count: usize) -> anyhow::Result<RoutedFanOut> {
+async fn measure_routed_fan_out(backend: Backend, count: usize) -> anyhow::Result<RoutedFanOut> {
     let dir = tempfile::tempdir()?;
-    let store = store_with_subscribers(&dir, count).await?;
+    let store = store_with_subscribers(backend, &dir, count).await?;
     let channels = ["politik", "ekonomi"].map(|slug| ChannelSettings {
         slug: slug.into(),
         name: slug.into(),
@@ -140,14 +180,14 @@ async fn measure_routed_fan_out(count: usize) -> anyhow::Result<RoutedFanOut> {
     });
     store.sync_config_channels(&channels).await?;
     let readers_choices = [
-        "UPDATE subscribers SET all_channels = 0 WHERE id % 2 = 0",
+        "UPDATE subscribers SET all_channels = FALSE WHERE id % 2 = 0",
         "INSERT INTO follows (subscriber_id, channel_id)
              SELECT s.id, c.id FROM subscribers s, channels c WHERE s.id % 2 = 0 AND c.slug = 'politik'",
         "UPDATE subscribers SET delivery_mode = 'hourly' WHERE id % 20 = 1",
         "UPDATE subscribers SET quiet_hours = '0-1439' WHERE id % 20 = 3",
         "INSERT INTO keyword_filters (subscriber_id, kind, keyword)
              SELECT id, 'exclude', 'sepak bola' FROM subscribers WHERE id % 20 = 5",
-        "UPDATE subscribers SET has_filters = 1 WHERE id % 20 = 5",
+        "UPDATE subscribers SET has_filters = TRUE WHERE id % 20 = 5",
     ];
     for statement in readers_choices {
         kabar::store::sql::query(statement).execute(store.pool()).await?;
@@ -230,21 +270,21 @@ async fn push_through_engine(
     Ok(seconds)
 }
 
-async fn paced_push(subscribers: usize, limit: u32) -> anyhow::Result<PushFigures> {
+async fn paced_push(backend: Backend, subscribers: usize, limit: u32) -> anyhow::Result<PushFigures> {
     let mut config = SandboxConfig::default();
     config.limits.global_per_second = Some(limit);
     let sandbox = sandbox_with_readers(config, subscribers)?;
     let dir = tempfile::tempdir()?;
-    let store = store_with_subscribers(&dir, subscribers).await?;
+    let store = store_with_subscribers(backend, &dir, subscribers).await?;
     let limits = Limits { global_per_sec: limit, ..Limits::default() };
     push_through_engine(&sandbox, store, limits, 64).await?;
     Ok(PushFigures::from_sandbox(&sandbox))
 }
 
-async fn engine_ceiling(subscribers: usize) -> anyhow::Result<f64> {
+async fn engine_ceiling(backend: Backend, subscribers: usize) -> anyhow::Result<f64> {
     let sandbox = sandbox_with_readers(SandboxConfig::unlimited(), subscribers)?;
     let dir = tempfile::tempdir()?;
-    let store = store_with_subscribers(&dir, subscribers).await?;
+    let store = store_with_subscribers(backend, &dir, subscribers).await?;
     let limits = Limits { global_per_sec: 100_000, per_chat_per_sec: 1_000, group_per_min: 60_000 };
     let seconds = push_through_engine(&sandbox, store, limits, 128).await?;
     Ok(subscribers as f64 / seconds)

@@ -106,8 +106,12 @@ impl Store {
     }
 
     async fn open_sqlite(options: SqliteConnectOptions, max_connections: u32) -> StoreResult<Store> {
-        let file = (!options.get_filename().as_os_str().is_empty() && !options.get_filename().ends_with(":memory:"))
-            .then(|| Arc::from(options.get_filename()));
+        // sqlx names an in-memory database `file:sqlx-in-memory-N`, which is no file.
+        let name = options.get_filename();
+        let in_memory = name.as_os_str().is_empty()
+            || name.ends_with(":memory:")
+            || name.to_string_lossy().starts_with("file:sqlx-in-memory");
+        let file = (!in_memory).then(|| Arc::from(name));
         // An in-memory database lives as long as its one connection; a file's connections are
         // renewed now and then, because SQLite opens a file it may not write read-only and the
         // connection stays so after the operator fixes the file's permissions.
@@ -250,6 +254,17 @@ async fn migrate_without_foreign_keys(
 /// The schema of each backend, embedded at build time.
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn an_in_memory_database_has_no_file_beside_which_to_lock() {
+        let store = super::Store::connect("sqlite::memory:").await.unwrap();
+        assert_eq!(store.file(), None);
+        let (on_disk, _dir) = super::sqlite_test_store().await;
+        assert!(on_disk.file().is_some_and(|file| file.ends_with("test.db")));
+    }
+}
 
 /// The backend the tests run on: SQLite, unless `KABAR_TEST_BACKEND=postgres` asks for a
 /// database of its own on the test process's PostgreSQL server (which `scripts/test` does for a

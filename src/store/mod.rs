@@ -255,17 +255,6 @@ async fn migrate_without_foreign_keys(
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-#[cfg(test)]
-mod tests {
-    #[tokio::test]
-    async fn an_in_memory_database_has_no_file_beside_which_to_lock() {
-        let store = super::Store::connect("sqlite::memory:").await.unwrap();
-        assert_eq!(store.file(), None);
-        let (on_disk, _dir) = super::sqlite_test_store().await;
-        assert!(on_disk.file().is_some_and(|file| file.ends_with("test.db")));
-    }
-}
-
 /// The backend the tests run on: SQLite, unless `KABAR_TEST_BACKEND=postgres` asks for a
 /// database of its own on the test process's PostgreSQL server (which `scripts/test` does for a
 /// second run of the store's tests and the end-to-end groups that must hold on both).
@@ -289,4 +278,15 @@ pub(crate) async fn sqlite_test_store() -> (Store, tempfile::TempDir) {
     let store = Store::connect(&url).await.expect("the database opens");
     store.migrate().await.expect("the migrations apply");
     (store, dir)
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn an_in_memory_database_has_no_file_beside_which_to_lock() {
+        let store = super::Store::connect("sqlite::memory:").await.unwrap();
+        assert_eq!(store.file(), None);
+        let (on_disk, _dir) = super::sqlite_test_store().await;
+        assert!(on_disk.file().is_some_and(|file| file.ends_with("test.db")));
+    }
 }

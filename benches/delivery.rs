@@ -23,7 +23,7 @@ use std::{
 
 use kabar::{
     config::{ChannelSettings, DeliverySettings},
-    delivery::{DeliveryEngine, Outlet, Outlets, Pacer},
+    delivery::{DeliveryEngine, Outlet, Outlets, Pacer, SendRight},
     domain::{BroadcastKind, ChannelRef, Limits, NewArticle, NewBroadcast, NewSubscriber, Recipient},
     metrics::Metrics,
     render::{Renderer, compose},
@@ -256,7 +256,7 @@ async fn push_through_engine(
     let stop = CancellationToken::new();
     let running = tokio::spawn({
         let (engine, stop) = (engine.clone(), stop.clone());
-        async move { engine.run(stop).await }
+        async move { engine.run(stop, SendRight::always()).await }
     });
     let started = Instant::now();
     let (id, _) = store.create_broadcast(&breaking("Gempa magnitudo 5,2 mengguncang Jakarta.")).await?;

@@ -21,7 +21,7 @@ use crate::{
     article::Summarizer,
     audience::channels::ChannelRules,
     config::Settings,
-    delivery::{DeliveryEngine, Outlet, Outlets, Pacer},
+    delivery::{DeliveryEngine, Outlet, Outlets, Pacer, SendRight},
     http::{self, HttpState, server::ConnectionLimits},
     metrics::Metrics,
     render::Renderer,
@@ -107,10 +107,11 @@ impl Application {
             async move { services.leadership().keep(&store, stop).await }
         });
         self.spawn_while_leading(&tasks, {
-            let engine = self.engine.clone();
+            let (engine, services) = (self.engine.clone(), self.services.clone());
             move |term| {
                 let engine = engine.clone();
-                async move { engine.run(term).await }
+                let services = services.clone();
+                async move { engine.run(term, SendRight::while_(move || services.leadership().is_leading())).await }
             }
         });
         let websub = self

@@ -10,7 +10,7 @@ use std::{
 use rand::Rng;
 use tokio_util::sync::CancellationToken;
 
-use super::{Admission, OutgoingMessage, Outlet, Outlets, Photo, SendFailure};
+use super::{Admission, OutgoingMessage, Outlet, Outlets, Photo, SendFailure, engine::SendRight};
 use crate::{
     config::DeliverySettings,
     domain::{ClaimedDelivery, DeliveryOutcome, FailureReason, OutcomeKind, now_ms},
@@ -62,8 +62,13 @@ impl Attempts {
     }
 
     /// Sends one delivery and decides what happens to it next.
-    pub(super) async fn deliver(&self, delivery: &ClaimedDelivery, stop: &CancellationToken) -> DeliveryOutcome {
-        let kind = self.attempt(delivery, stop).await;
+    pub(super) async fn deliver(
+        &self,
+        delivery: &ClaimedDelivery,
+        stop: &CancellationToken,
+        right: &SendRight,
+    ) -> DeliveryOutcome {
+        let kind = self.attempt(delivery, stop, right).await;
         self.metrics.delivery(kind.label());
         if let Some(reason) = kind.failure_reason() {
             self.metrics.delivery_failed(reason.as_stored());
@@ -74,7 +79,7 @@ impl Attempts {
         DeliveryOutcome { delivery_id: delivery.id, kind }
     }
 
-    async fn attempt(&self, delivery: &ClaimedDelivery, stop: &CancellationToken) -> OutcomeKind {
+    async fn attempt(&self, delivery: &ClaimedDelivery, stop: &CancellationToken, right: &SendRight) -> OutcomeKind {
         if !delivery.subscriber_active {
             let error = "the reader is no longer subscribed".into();
             return OutcomeKind::Failed { reason: FailureReason::Unsubscribed, error };
@@ -90,6 +95,10 @@ impl Attempts {
         };
         if let Admission::NotBefore(when) = admission {
             return OutcomeKind::Deferred { due_at: unix_ms_at(when) };
+        }
+        // The last moment to find that another instance has become the sender.
+        if !right.holds() {
+            return OutcomeKind::Deferred { due_at: now_ms() };
         }
         match self.send(outlet, delivery).await {
             Ok(message_id) => OutcomeKind::Sent { message_id },

@@ -14,7 +14,12 @@ use tokio::{
 use tokio_util::sync::CancellationToken;
 
 use super::{Outlets, attempt::Attempts};
-use crate::{config::DeliverySettings, domain::DeliveryOutcome, metrics::Metrics, store::Store};
+use crate::{
+    config::DeliverySettings,
+    domain::{DeliveryOutcome, OutcomeKind},
+    metrics::Metrics,
+    store::Store,
+};
 
 /// How long an idle engine waits before looking at the outbox again, unless woken.
 const IDLE_POLL: Duration = Duration::from_millis(250);
@@ -22,6 +27,30 @@ const IDLE_POLL: Duration = Duration::from_millis(250);
 const OUTCOME_BATCH: usize = 256;
 /// How long a stopping engine lets in-flight sends finish.
 const DRAIN_GRACE: Duration = Duration::from_secs(10);
+
+/// Whether this instance may still start a send. A lone sender always may; one of several may
+/// while its term as the sender lasts. The engine asks right before each send, so a sender frozen
+/// (SIGSTOP) past its term and then woken starts no send, even before its other tasks have
+/// noticed that the term ended: the term is measured on the monotonic clock, which runs on while
+/// the process is stopped.
+#[derive(Clone)]
+pub struct SendRight(Option<Arc<dyn Fn() -> bool + Send + Sync>>);
+
+impl SendRight {
+    /// The right of an instance that sends alone.
+    pub fn always() -> SendRight {
+        SendRight(None)
+    }
+
+    /// The right that lasts while `holds` says so.
+    pub fn while_(holds: impl Fn() -> bool + Send + Sync + 'static) -> SendRight {
+        SendRight(Some(Arc::new(holds)))
+    }
+
+    pub fn holds(&self) -> bool {
+        self.0.as_ref().is_none_or(|holds| holds())
+    }
+}
 
 /// The delivery workers; cheap to clone.
 #[derive(Clone)]
@@ -65,15 +94,18 @@ impl DeliveryEngine {
         let never_stops = CancellationToken::new();
         let mut outcomes = Vec::with_capacity(claimed.len());
         for delivery in &claimed {
-            outcomes.push(self.inner.attempts.deliver(delivery, &never_stops).await);
+            outcomes.push(self.inner.attempts.deliver(delivery, &never_stops, &SendRight::always()).await);
         }
         self.inner.store.record_outcomes(&outcomes).await?;
         Ok(claimed.len())
     }
 
-    /// Runs until `stop` is cancelled. Then sends already on the wire finish, sends still
-    /// waiting for their turn go back to the queue, and every outcome is recorded.
-    pub async fn run(&self, stop: CancellationToken) {
+    /// Runs until `stop` is cancelled, starting sends only while `right` holds. Then sends
+    /// already on the wire finish, sends still waiting for their turn go back to the queue, and
+    /// every outcome is recorded; but once the right is lost, the sends not started are left
+    /// claimed for the next sender, which releases them when its term begins: a deferral written
+    /// by this one then could hand the next sender a delivery it is sending already.
+    pub async fn run(&self, stop: CancellationToken, right: SendRight) {
         match self.inner.store.release_claims().await {
             Ok(0) => {}
             Ok(released) => tracing::warn!(released, "deliveries in flight when kabar last stopped are queued again"),
@@ -113,10 +145,13 @@ impl DeliveryEngine {
             }
             for delivery in claimed {
                 let slot = slots.clone().acquire_owned().await.expect("the semaphore is never closed");
-                let (inner, outcomes, stop) = (self.inner.clone(), outcome_tx.clone(), stop.clone());
+                let (inner, outcomes, stop, right) =
+                    (self.inner.clone(), outcome_tx.clone(), stop.clone(), right.clone());
                 sends.spawn(async move {
-                    let outcome = inner.attempts.deliver(&delivery, &stop).await;
-                    let _ = outcomes.send(outcome).await;
+                    let outcome = inner.attempts.deliver(&delivery, &stop, &right).await;
+                    if right.holds() || !matches!(outcome.kind, OutcomeKind::Deferred { .. }) {
+                        let _ = outcomes.send(outcome).await;
+                    }
                     drop(slot);
                 });
             }

@@ -15,7 +15,7 @@ pub mod pacer;
 pub mod sent;
 pub mod transport;
 
-pub use engine::DeliveryEngine;
+pub use engine::{DeliveryEngine, SendRight};
 pub use outlet::{Outlet, Outlets};
 pub use pacer::{Admission, PaceRules, Pacer, Rate};
 pub use sent::SentReport;

@@ -160,3 +160,19 @@ fn backoff_grows_and_stays_bounded() {
     assert!(backoff(3) >= BACKOFF_BASE * 4);
     assert!(backoff(40) <= BACKOFF_CAP);
 }
+
+#[tokio::test]
+async fn a_sender_whose_term_ended_starts_no_send_and_leaves_its_claims_to_the_next_one() {
+    let setup = setup(breaking(), vec![Ok("1".into())]).await;
+    let stop = CancellationToken::new();
+    let running = tokio::spawn({
+        let (engine, stop) = (setup.engine.clone(), stop.clone());
+        async move { engine.run(stop, crate::delivery::SendRight::while_(|| false)).await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stop.cancel();
+    running.await.unwrap();
+    assert!(setup.transport.sent.lock().unwrap().is_empty(), "nothing was sent");
+    assert!(setup.store.claim_due_deliveries(10, 60_000).await.unwrap().is_empty(), "no deferral was written");
+    assert_eq!(setup.store.release_claims().await.unwrap(), 1, "the next sender releases the claim and sends it");
+}

@@ -18,7 +18,7 @@ use crate::{
     config::DeliverySettings,
     domain::{DeliveryOutcome, OutcomeKind},
     metrics::Metrics,
-    store::Store,
+    store::{OutboxSignal, Store},
 };
 
 /// How long an idle engine waits before looking at the outbox again, unless woken.
@@ -111,6 +111,13 @@ impl DeliveryEngine {
             Ok(released) => tracing::warn!(released, "deliveries in flight when kabar last stopped are queued again"),
             Err(error) => tracing::error!(%error, "cannot release old claims; they are retried after their lease"),
         }
+        let mut signal = match self.inner.store.outbox_signal().await {
+            Ok(signal) => signal,
+            Err(error) => {
+                tracing::warn!(%error, "no notifications of queued deliveries; the outbox is polled");
+                None
+            }
+        };
         let (outcome_tx, outcome_rx) = mpsc::channel(OUTCOME_BATCH * 4);
         let recorder = tokio::spawn(record_outcomes(self.inner.store.clone(), outcome_rx));
         let concurrency = self.inner.settings.concurrency;
@@ -138,6 +145,7 @@ impl DeliveryEngine {
             if claimed.is_empty() {
                 tokio::select! {
                     () = self.inner.wake.notified() => {}
+                    () = next_signal(&mut signal) => {}
                     () = tokio::time::sleep(IDLE_POLL) => {}
                     () = stop.cancelled() => {}
                 }
@@ -165,6 +173,16 @@ impl DeliveryEngine {
 
     fn lease_ms(&self) -> i64 {
         (self.inner.settings.lease_secs * 1000) as i64
+    }
+}
+
+/// Returns when another instance queued deliveries; never without a signal (SQLite). A dropped
+/// connection returns after a pause, so that a server that is down is not asked again at once.
+async fn next_signal(signal: &mut Option<OutboxSignal>) {
+    let Some(signal) = signal else { return std::future::pending().await };
+    if let Err(error) = signal.next().await {
+        tracing::debug!(%error, "the outbox notifications' connection dropped; it is made again");
+        tokio::time::sleep(IDLE_POLL).await;
     }
 }
 

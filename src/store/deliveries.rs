@@ -7,9 +7,11 @@ use std::{
     sync::{Arc, Mutex},
 };
 
+use sqlx::postgres::PgListener;
+
 use super::{
     Store, StoreResult,
-    sql::{self, Dialect},
+    sql::{self, Dialect, Pool, Transaction},
 };
 use crate::domain::{
     BroadcastMessage, ChatKind, ClaimedDelivery, DeliveredMessage, DeliveryStatus, FailedDelivery, Language, Platform,
@@ -47,6 +49,32 @@ impl MessageCache {
     }
 }
 
+/// The channel PostgreSQL notifies when a transaction queued a broadcast's deliveries.
+const OUTBOX_CHANNEL: &str = "kabar_outbox";
+
+/// Tells the sender, whichever instance it is, that `tx` queued deliveries: on PostgreSQL a
+/// notification, delivered when `tx` commits (and at most once per transaction, as PostgreSQL
+/// folds equal notifications of one transaction into one). SQLite has no such thing; there the
+/// instances share one machine and the sender's short poll finds the deliveries.
+pub(super) async fn announce_queued(tx: &mut Transaction) -> StoreResult<()> {
+    if tx.dialect() == Dialect::Postgres {
+        sql::query(&format!("NOTIFY {OUTBOX_CHANNEL}")).execute(tx).await?;
+    }
+    Ok(())
+}
+
+/// Notifications that another instance queued deliveries, for the sender (PostgreSQL only).
+pub struct OutboxSignal(PgListener);
+
+impl OutboxSignal {
+    /// Waits for the next notification. An error means the connection dropped: the next call
+    /// connects again, and what was notified meanwhile is lost, which the sender's short poll
+    /// makes up for.
+    pub async fn next(&mut self) -> StoreResult<()> {
+        self.0.recv().await.map(drop)
+    }
+}
+
 /// Gives a claimed delivery its broadcast's message, unless it carries its own (a digest).
 fn fill(delivery: &mut ClaimedDelivery, message: &BroadcastMessage) {
     if delivery.body.is_empty() {
@@ -80,6 +108,14 @@ impl Store {
             deliveries.push(delivery);
         }
         Ok(deliveries)
+    }
+
+    /// Notifications of queued deliveries from every instance, on PostgreSQL; None on SQLite.
+    pub async fn outbox_signal(&self) -> StoreResult<Option<OutboxSignal>> {
+        let Pool::Postgres(pool) = &self.pool else { return Ok(None) };
+        let mut listener = PgListener::connect_with(pool).await?;
+        listener.listen(OUTBOX_CHANNEL).await?;
+        Ok(Some(OutboxSignal(listener)))
     }
 
     /// A broadcast's message, read from the database once: a push claims its deliveries in many
@@ -256,6 +292,18 @@ mod tests {
         let (id, recipients) = store.create_broadcast(&breaking("x")).await.unwrap();
         assert_eq!(recipients, 2);
         assert_eq!(store.broadcast_progress(id).await.unwrap().unwrap().pending, 2);
+    }
+
+    #[tokio::test]
+    async fn on_postgresql_a_queued_broadcast_signals_the_sender() {
+        let (store, _dir) = store_with_readers(1).await;
+        let Some(mut signal) = store.outbox_signal().await.unwrap() else {
+            assert!(!store.is_postgres(), "only SQLite has no signal");
+            return;
+        };
+        store.create_broadcast(&breaking("x")).await.unwrap();
+        let signalled = tokio::time::timeout(std::time::Duration::from_secs(5), signal.next()).await;
+        signalled.expect("a notification comes").unwrap();
     }
 
     #[tokio::test]

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use super::{
     ReaderDefaults, StoreResult,
+    deliveries::announce_queued,
     sql::{self, Dialect, Transaction},
 };
 use crate::domain::{
@@ -54,6 +55,7 @@ pub(super) async fn fan_out(tx: &mut Transaction, broadcast_id: i64, defaults: &
         .bind(recipients)
         .execute(&mut *tx)
         .await?;
+    announce_queued(tx).await?;
     Ok(recipients)
 }
 

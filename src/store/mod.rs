@@ -35,6 +35,7 @@ use self::sql::{Pool, Transaction};
 
 use crate::domain::Language;
 
+pub use deliveries::OutboxSignal;
 pub use health::{DatabaseFileProblem, StorageFault, check_database_file, database_file};
 
 /// How long a database connection serves before it is replaced by a fresh one.

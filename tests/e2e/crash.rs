@@ -1,5 +1,6 @@
-//! The real binary, killed with SIGKILL in the middle of a push and started again: every queued
-//! delivery is sent, and duplicates are bounded by what was in flight.
+//! The real binary, killed with SIGKILL in the middle of a push and started again, or its
+//! PostgreSQL server crashing and starting again under it: every queued delivery is sent, and
+//! duplicates are bounded by what was in flight.
 
 use std::process::{Command, Stdio};
 
@@ -53,6 +54,53 @@ async fn a_push_killed_midway_is_completed_after_the_restart() {
         duplicates <= CONCURRENCY,
         "{duplicates} duplicates, more than the {CONCURRENCY} sends that can be in flight"
     );
+}
+
+/// PostgreSQL stopped at once (as a crash of the server would) in the middle of a push and
+/// started again a few seconds later: kabar waits for it and finishes the push.
+#[tokio::test]
+async fn a_push_outlives_a_restart_of_postgresql_in_the_middle_of_it() {
+    // A server of the test's own, as it is killed.
+    let server = std::sync::Arc::new(pg_harness::TestPostgres::start().expect("PostgreSQL starts"));
+    let mut setup = Setup::new();
+    setup.database = server.create_database("kabar").unwrap();
+    setup.write_config(&format!("[limits]\nglobal_per_sec = 3\n\n[delivery]\nconcurrency = {CONCURRENCY}"));
+    let (sandbox, api) = (&setup.sandbox, setup.api());
+    let store = Store::connect(&setup.database).await.unwrap();
+    store.migrate().await.unwrap();
+    subscribe_quietly(sandbox, &store, READERS).await;
+    store.close().await;
+
+    let http = reqwest::Client::new();
+    let mut kabar = setup.start(&http).await;
+    let pushed = http
+        .post(format!("{api}/api/broadcasts"))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&json!({"text": "Basis data mati sebentar"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pushed.status(), 202);
+    eventually("the push starting", || async { sandbox.sent().len() >= 3 }).await;
+    let restarted = tokio::task::spawn_blocking({
+        let server = server.clone();
+        move || {
+            server.kill().expect("an immediate stop");
+            std::thread::sleep(std::time::Duration::from_secs(3));
+            server.restart().expect("a restart");
+        }
+    });
+    restarted.await.unwrap();
+    assert!(sandbox.sent().len() < READERS.count(), "the server died in the middle of the push");
+
+    eventually("every reader getting the message", || async {
+        READERS.clone().all(|id| !sandbox.sent_to(id).is_empty())
+    })
+    .await;
+    kabar.kill().unwrap();
+    kabar.wait().unwrap();
+    let duplicates = sandbox.sent().len() - READERS.count();
+    assert!(duplicates <= CONCURRENCY, "{duplicates} duplicates, more than the {CONCURRENCY} sends in flight");
 }
 
 #[tokio::test]

@@ -164,14 +164,22 @@ impl Store {
         }
     }
 
-    /// A transaction that writes. On SQLite it holds the write lock from its first statement:
-    /// SQLite cannot upgrade a reading transaction once another connection has written
-    /// (SQLITE_BUSY_SNAPSHOT), so every transaction that writes starts as a writer and waits its
-    /// turn instead. PostgreSQL locks the rows each statement writes.
+    /// A transaction that writes, holding the one write lock from its first statement, so that
+    /// writers take turns on both backends. SQLite cannot upgrade a reading transaction once
+    /// another connection has written (SQLITE_BUSY_SNAPSHOT), so every transaction that writes
+    /// starts as a writer and waits its turn. PostgreSQL would let writers interleave, and then
+    /// a check made inside one (is this story known? is this draft still a draft?) could miss
+    /// what another is writing at the same moment: its transactions take a transaction-level
+    /// advisory lock first, and each later statement sees what the writers before committed.
+    /// The outbox claim, which must not wait behind a fan-out, runs outside such a transaction.
     async fn begin_write(&self) -> StoreResult<Transaction> {
         Ok(match &self.pool {
             Pool::Sqlite(pool) => Transaction::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-            Pool::Postgres(pool) => Transaction::Postgres(pool.begin().await?),
+            Pool::Postgres(pool) => {
+                let mut tx = Transaction::Postgres(pool.begin().await?);
+                sql::query("SELECT pg_advisory_xact_lock($1)").bind(WRITE_LOCK).execute(&mut tx).await?;
+                tx
+            }
         })
     }
 
@@ -206,6 +214,9 @@ impl Store {
 pub fn is_postgres(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
+
+/// The advisory lock every writing transaction on PostgreSQL takes: "kabar" in ASCII.
+const WRITE_LOCK: i64 = 0x6B_61_62_61_72;
 
 /// Connections to a PostgreSQL server per instance: the sender's claims and outcomes, the
 /// watcher, the bot and the API each hold one now and then; several instances share the server's

@@ -10,7 +10,7 @@ use std::{
 use rand::Rng;
 use tokio_util::sync::CancellationToken;
 
-use super::{Admission, OutgoingMessage, Outlet, Outlets, Photo, SendFailure, engine::SendRight};
+use super::{Admission, OutgoingMessage, Outlet, Outlets, Photo, SendFailure, SendRight};
 use crate::{
     config::DeliverySettings,
     domain::{ClaimedDelivery, DeliveryOutcome, FailureReason, OutcomeKind, now_ms},

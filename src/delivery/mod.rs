@@ -12,11 +12,13 @@ mod attempt;
 pub mod engine;
 pub mod outlet;
 pub mod pacer;
+pub mod send_right;
 pub mod sent;
 pub mod transport;
 
-pub use engine::{DeliveryEngine, SendRight};
+pub use engine::DeliveryEngine;
 pub use outlet::{Outlet, Outlets};
 pub use pacer::{Admission, PaceRules, Pacer, Rate};
+pub use send_right::SendRight;
 pub use sent::SentReport;
 pub use transport::{OutgoingMessage, PaceClass, Photo, SendFailure, Transport};

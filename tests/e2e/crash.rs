@@ -2,10 +2,10 @@
 //! PostgreSQL server crashing and starting again under it: every queued delivery is sent, and
 //! duplicates are bounded by what was in flight.
 
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 use crate::{
-    binary::{Setup, start_kabar},
+    binary::{Setup, kill, start_kabar},
     helpers::{ADMIN_TOKEN, eventually, subscribe_quietly},
 };
 use kabar::store::Store;
@@ -42,13 +42,17 @@ async fn a_push_killed_midway_is_completed_after_the_restart() {
     let before_restart = sandbox.sent().len();
     assert!(before_restart < READERS.count(), "the kill came in the middle of the push");
 
-    let mut kabar = start_kabar(&config);
+    every_reader_served_with_duplicates_only_in_flight(sandbox, start_kabar(&config)).await;
+}
+
+/// Waits until every reader has the push, stops `kabar`, and checks that no more readers got it
+/// twice than there can be sends in flight.
+async fn every_reader_served_with_duplicates_only_in_flight(sandbox: &tg_sandbox::Sandbox, kabar: Child) {
     eventually("every reader getting the message", || async {
         READERS.clone().all(|id| !sandbox.sent_to(id).is_empty())
     })
     .await;
-    kabar.kill().unwrap();
-    kabar.wait().unwrap();
+    kill(kabar);
     let duplicates = sandbox.sent().len() - READERS.count();
     assert!(
         duplicates <= CONCURRENCY,
@@ -72,7 +76,7 @@ async fn a_push_outlives_a_restart_of_postgresql_in_the_middle_of_it() {
     store.close().await;
 
     let http = reqwest::Client::new();
-    let mut kabar = setup.start(&http).await;
+    let kabar = setup.start(&http).await;
     let pushed = http
         .post(format!("{api}/api/broadcasts"))
         .bearer_auth(ADMIN_TOKEN)
@@ -92,15 +96,7 @@ async fn a_push_outlives_a_restart_of_postgresql_in_the_middle_of_it() {
     });
     restarted.await.unwrap();
     assert!(sandbox.sent().len() < READERS.count(), "the server died in the middle of the push");
-
-    eventually("every reader getting the message", || async {
-        READERS.clone().all(|id| !sandbox.sent_to(id).is_empty())
-    })
-    .await;
-    kabar.kill().unwrap();
-    kabar.wait().unwrap();
-    let duplicates = sandbox.sent().len() - READERS.count();
-    assert!(duplicates <= CONCURRENCY, "{duplicates} duplicates, more than the {CONCURRENCY} sends in flight");
+    every_reader_served_with_duplicates_only_in_flight(sandbox, kabar).await;
 }
 
 #[tokio::test]

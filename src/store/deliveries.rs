@@ -197,7 +197,7 @@ impl Store {
 /// due rows, the update moves them a lease ahead.
 const CLAIM_ON_SQLITE: &str = "UPDATE deliveries SET due_at = $1 + $2, claimed_at = $1
      WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND due_at <= $1
-                  ORDER BY priority, due_at LIMIT $3)
+                  ORDER BY priority, due_at, id LIMIT $3)
      RETURNING id, broadcast_id, subscriber_id, priority, attempts, silent, body AS own_body,
          (SELECT platform FROM subscribers s WHERE s.id = subscriber_id) AS platform,
          (SELECT address FROM subscribers s WHERE s.id = subscriber_id) AS address,
@@ -213,7 +213,7 @@ const CLAIM_ON_SQLITE: &str = "UPDATE deliveries SET due_at = $1 + $2, claimed_a
 const CLAIM_ON_POSTGRES: &str = "WITH due AS MATERIALIZED (
          SELECT id FROM deliveries
          WHERE status = 'pending' AND due_at <= (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT
-         ORDER BY priority, due_at LIMIT $3
+         ORDER BY priority, due_at, id LIMIT $3
          FOR UPDATE SKIP LOCKED),
      clock AS (SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT AS now)
      UPDATE deliveries d SET due_at = clock.now + $2, claimed_at = clock.now

@@ -175,6 +175,12 @@ async fn a_full_disk_is_reported_and_survived_and_what_readers_and_the_cms_send_
     sandbox.add_user(NewUser::new(801, "Ani").language_code("en"));
     sandbox.user_sends_text(801, 801, "/start").unwrap();
     assert!(message_number(&setup, 801, 1).await.contains("You are subscribed"));
+    // The answer goes out before the update is forgotten; a fault in between would have the
+    // update handled again (at least once), and the test is about what is sent during the fault.
+    let store = Store::connect(&setup.database).await.unwrap();
+    eventually("the /start forgotten once handled", || async { store.waiting_updates(10).await.unwrap().is_empty() })
+        .await;
+    store.close().await;
 
     disk.fill();
     let reason = probes.wait_until_not_ready(&["full"]).await;
